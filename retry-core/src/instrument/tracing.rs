@@ -1,0 +1,27 @@
+//! A tracing WARN event per scheduled retry.
+
+use super::{RetryDetails, RetryHook};
+
+/// The event's target.
+pub const TARGET: &str = "retry_core";
+
+/// Emits one WARN event, target `retry_core`, per scheduled retry, with fields
+/// `callable`, `retry_num`, `wait_for` and `waited_so_far` (seconds, as floats),
+/// `caused_by` (the error's `Debug`) and `error_type`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TracingHook;
+
+impl RetryHook for TracingHook {
+    fn on_retry(&self, d: &RetryDetails<'_>) {
+        tracing::warn!(
+            target: "retry_core",
+            callable = d.name,
+            retry_num = d.retry_num,
+            wait_for = d.wait_for.as_secs_f64(),
+            waited_so_far = d.waited_so_far.as_secs_f64(),
+            caused_by = ?d.caused_by,
+            error_type = d.error_type,
+            "retry scheduled"
+        );
+    }
+}

@@ -1,0 +1,84 @@
+use std::error::Error;
+
+/// Access to the chain of an error: itself, then each `source()`.
+///
+/// Implemented for every `E: Error + 'static`, for boxed `dyn Error`s and, with the
+/// `anyhow` feature, for `anyhow::Error`. Those cannot share one blanket impl
+/// (neither a box of `dyn Error` nor `anyhow::Error` implements `Error`), so
+/// `Marker` keeps the impls apart; it is always inferred.
+///
+/// ```
+/// use retry_core::matching::ErrorChain;
+/// use std::error::Error;
+///
+/// let boxed: Box<dyn Error + Send + Sync> = Box::new(std::io::Error::other("boom"));
+/// assert!(boxed.any_in_chain(&mut |e| e.is::<std::io::Error>()));
+/// ```
+pub trait ErrorChain<Marker> {
+    /// Whether `predicate` holds for any error in the chain.
+    fn any_in_chain(&self, predicate: &mut dyn FnMut(&(dyn Error + 'static)) -> bool) -> bool;
+}
+
+/// Marker: the error implements `std::error::Error`.
+#[doc(hidden)]
+pub struct ViaError;
+/// Marker: the error is a box of `dyn Error`.
+#[doc(hidden)]
+pub struct ViaBox;
+/// Marker: the error is an `anyhow::Error`.
+#[cfg(feature = "anyhow")]
+#[doc(hidden)]
+pub struct ViaAnyhow;
+
+/// Walks `first` and its sources. `io::Error` hides the error it wraps from
+/// `source()` (it forwards to the inner error's source), so look inside it too:
+/// `on = MyError` should match `io::Error::other(MyError)`.
+pub(crate) fn walk(first: &(dyn Error + 'static), predicate: &mut dyn FnMut(&(dyn Error + 'static)) -> bool) -> bool {
+    let mut current = Some(first);
+    while let Some(error) = current {
+        if predicate(error) {
+            return true;
+        }
+        if let Some(inner) = error.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref())
+            && walk(inner, predicate)
+        {
+            return true;
+        }
+        current = error.source();
+    }
+    false
+}
+
+impl<E: Error + 'static> ErrorChain<ViaError> for E {
+    fn any_in_chain(&self, predicate: &mut dyn FnMut(&(dyn Error + 'static)) -> bool) -> bool {
+        walk(self, predicate)
+    }
+}
+
+impl ErrorChain<ViaBox> for Box<dyn Error + Send + Sync + 'static> {
+    fn any_in_chain(&self, predicate: &mut dyn FnMut(&(dyn Error + 'static)) -> bool) -> bool {
+        walk(&**self, predicate)
+    }
+}
+
+impl ErrorChain<ViaBox> for Box<dyn Error + Send + 'static> {
+    fn any_in_chain(&self, predicate: &mut dyn FnMut(&(dyn Error + 'static)) -> bool) -> bool {
+        walk(&**self, predicate)
+    }
+}
+
+impl ErrorChain<ViaBox> for Box<dyn Error + 'static> {
+    fn any_in_chain(&self, predicate: &mut dyn FnMut(&(dyn Error + 'static)) -> bool) -> bool {
+        walk(&**self, predicate)
+    }
+}
+
+#[cfg(feature = "anyhow")]
+impl ErrorChain<ViaAnyhow> for anyhow::Error {
+    fn any_in_chain(&self, predicate: &mut dyn FnMut(&(dyn Error + 'static)) -> bool) -> bool {
+        // `anyhow::Error::chain` starts at the outermost context; walking from its
+        // `dyn Error` view covers the same chain plus errors inside `io::Error`s.
+        let first: &(dyn Error + Send + Sync + 'static) = self.as_ref();
+        walk(first, predicate)
+    }
+}

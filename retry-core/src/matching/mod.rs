@@ -1,0 +1,89 @@
+//! Deciding which errors to retry: the `on` of a policy or of the attribute.
+//!
+//! `on` is one of
+//! - an error type, [`error_type::<T>()`](error_type): retry when the error is a
+//!   `T`, or has a `T` in its `source()` chain, or (for `Box<dyn Error>` and, with
+//!   the `anyhow` feature, `anyhow::Error`) downcasts to one;
+//! - several types, [`error_types::<(A, B)>()`](error_types): any of them;
+//! - a closure or function `Fn(&E) -> bool`, or `Fn(&E) -> Decision` to also say
+//!   "retry after exactly this long" (Retry-After, gRPC pushback).
+//!
+//! There is no retry-everything default: retrying an error that cannot go away
+//! (bad credentials, a malformed request) only delays the failure.
+
+mod chain;
+mod types;
+
+pub use chain::ErrorChain;
+pub use types::{ErrorType, ErrorTypes, TypeList, error_type, error_types};
+
+use std::time::Duration;
+
+/// What to do with one failed attempt.
+///
+/// ```
+/// use retry_core::Decision;
+/// use std::time::Duration;
+///
+/// assert_eq!(Decision::from(true), Decision::Retry);
+/// assert_eq!(Decision::from(false), Decision::Stop);
+/// let pushback = Decision::RetryAfter(Duration::from_secs(2));
+/// assert_ne!(pushback, Decision::Retry);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// Do not retry: the error goes back to the caller at once.
+    Stop,
+    /// Retry after the backoff's wait.
+    Retry,
+    /// Retry after exactly this wait: no jitter, no `wait_max` clamp. Attempts and
+    /// deadline still apply, and testing mode still makes it zero.
+    RetryAfter(Duration),
+}
+
+impl From<bool> for Decision {
+    fn from(retry: bool) -> Self {
+        if retry { Decision::Retry } else { Decision::Stop }
+    }
+}
+
+/// Decides, for an error of type `E`, whether to retry.
+///
+/// `Marker` only tells the implementations apart (a type, a closure returning
+/// `bool`, one returning [`Decision`]); it is always inferred.
+///
+/// ```
+/// use retry_core::matching::{RetryOn, error_type};
+/// use retry_core::Decision;
+/// use std::io;
+///
+/// let on = error_type::<io::Error>();
+/// assert_eq!(on.decide(&io::Error::other("reset")), Decision::Retry);
+///
+/// let on = |e: &io::Error| e.kind() == io::ErrorKind::TimedOut;
+/// assert_eq!(on.decide(&io::Error::other("reset")), Decision::Stop);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot decide whether to retry a `{E}`",
+    label = "not a matcher for `{E}`",
+    note = "`on` takes an error type (`on = std::io::Error`), a tuple of types, or a closure `|e: &{E}| -> bool` (or `-> retry_core::Decision`)",
+    note = "for a policy value: `Retry::default().on(retry_core::error_type::<MyError>())`"
+)]
+pub trait RetryOn<E, Marker> {
+    /// What to do with this error.
+    fn decide(&self, error: &E) -> Decision;
+}
+
+/// Marker for matchers that are closures or functions.
+#[doc(hidden)]
+pub struct ByClosure<D>(std::marker::PhantomData<fn() -> D>);
+
+impl<E, D, F> RetryOn<E, ByClosure<D>> for F
+where
+    F: Fn(&E) -> D,
+    D: Into<Decision>,
+{
+    fn decide(&self, error: &E) -> Decision {
+        self(error).into()
+    }
+}

@@ -1,0 +1,189 @@
+//! [`Retry`]: a reusable retry policy for blocks and closures.
+
+mod builder;
+mod call;
+mod redis;
+mod refresh;
+
+pub use builder::RetryBuilder;
+
+use crate::CallableName;
+use crate::backoff::DefaultBackoff;
+use crate::budget::RetryBudget;
+use crate::sleep::DefaultSleeper;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Default `attempts`: 10, the first included.
+pub const DEFAULT_ATTEMPTS: Option<u32> = Some(10);
+/// Default `timeout`: 45 s, counted from the first failure.
+pub const DEFAULT_TIMEOUT: Option<Duration> = Some(Duration::from_secs(45));
+
+/// A retry policy: when to stop, how long to wait, and which errors to retry.
+///
+/// Build one with [`Retry::builder`] (the stamina-style knobs) or
+/// [`Retry::new`] (redis-py's `Retry(backoff, retries)`), tell it which errors to
+/// retry with [`on`](Retry::on), then run blocks with [`call`](Retry::call),
+/// [`call_async`](Retry::call_async), [`call_with_retry`](Retry::call_with_retry)
+/// or the two-level [`call_with_refresh`](Retry::call_with_refresh). A policy is
+/// a plain value: build it once, share it by reference, use it from many threads.
+///
+/// ```
+/// use retry_core::{Retry, error_type};
+/// use std::{io, time::Duration};
+///
+/// let policy = Retry::builder()
+///     .attempts(3)
+///     .timeout(Duration::from_secs(5))
+///     .wait_initial(Duration::from_millis(1))
+///     .wait_jitter(Duration::ZERO)
+///     .build()?
+///     .on(error_type::<io::Error>());
+///
+/// let mut calls = 0;
+/// let value = policy.call(|_| {
+///     calls += 1;
+///     if calls < 3 { Err(io::Error::other("flaky")) } else { Ok(calls) }
+/// })?;
+/// assert_eq!(value, 3);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct Retry<B = DefaultBackoff, O = Unset, S = DefaultSleeper> {
+    pub(crate) attempts: Option<u32>,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) backoff: B,
+    pub(crate) on: O,
+    pub(crate) sleeper: S,
+    pub(crate) name: CallableName,
+    pub(crate) seed: Option<u64>,
+    pub(crate) budget: Option<Arc<dyn RetryBudget>>,
+}
+
+/// The `on` of a policy that has not been told which errors to retry. It decides
+/// nothing, so calling such a policy is a compile error that says to add `.on(..)`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Unset;
+
+impl Default for Retry {
+    /// The defaults: 10 attempts, 45 s deadline, [`DefaultBackoff`].
+    fn default() -> Self {
+        Retry {
+            attempts: DEFAULT_ATTEMPTS,
+            timeout: DEFAULT_TIMEOUT,
+            backoff: DefaultBackoff::default(),
+            on: Unset,
+            sleeper: DefaultSleeper::default(),
+            name: CallableName::BLOCK,
+            seed: None,
+            budget: None,
+        }
+    }
+}
+
+impl Retry {
+    /// A builder starting from the defaults.
+    pub fn builder() -> RetryBuilder {
+        RetryBuilder::new()
+    }
+}
+
+impl<B, O, S> Retry<B, O, S> {
+    /// Retry the errors `on` accepts: an [`error_type`](crate::error_type), a tuple
+    /// of [`error_types`](crate::error_types), or a closure `|e: &E| -> bool` (or
+    /// `-> Decision`).
+    pub fn on<O2>(self, on: O2) -> Retry<B, O2, S> {
+        Retry {
+            attempts: self.attempts,
+            timeout: self.timeout,
+            backoff: self.backoff,
+            on,
+            sleeper: self.sleeper,
+            name: self.name,
+            seed: self.seed,
+            budget: self.budget,
+        }
+    }
+
+    /// Sleep with `sleeper` in async calls (another runtime, or a test clock).
+    pub fn sleeper<S2>(self, sleeper: S2) -> Retry<B, O, S2> {
+        Retry {
+            attempts: self.attempts,
+            timeout: self.timeout,
+            backoff: self.backoff,
+            on: self.on,
+            sleeper,
+            name: self.name,
+            seed: self.seed,
+            budget: self.budget,
+        }
+    }
+
+    /// The name hooks and metrics give calls of this policy (default `"<block>"`).
+    pub fn name(mut self, name: impl Into<CallableName>) -> Self {
+        self.name = name.into();
+        self
+    }
+
+    /// Draw jitter from a fixed seed, so that every call waits the same schedule.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// Draw each retry from `budget`; when it is empty the call stops retrying.
+    pub fn budget(mut self, budget: Arc<dyn RetryBudget>) -> Self {
+        self.budget = Some(budget);
+        self
+    }
+
+    /// Total attempts allowed, the first included (`None`: unlimited).
+    pub fn max_attempts(&self) -> Option<u32> {
+        self.attempts
+    }
+
+    /// The deadline, counted from the first failure (`None`: none).
+    pub fn timeout(&self) -> Option<Duration> {
+        self.timeout
+    }
+
+    /// The backoff strategy.
+    pub fn backoff(&self) -> &B {
+        &self.backoff
+    }
+
+    /// Records a call with the budget, if any. Every entry point calls it once.
+    pub(crate) fn deposit(&self) {
+        if let Some(budget) = &self.budget {
+            budget.deposit();
+        }
+    }
+}
+
+impl<B: fmt::Debug, O, S> fmt::Debug for Retry<B, O, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Retry")
+            .field("attempts", &self.attempts)
+            .field("timeout", &self.timeout)
+            .field("backoff", &self.backoff)
+            .field("on", &std::any::type_name::<O>())
+            .field("name", &self.name)
+            .field("seed", &self.seed)
+            .field("budget", &self.budget)
+            .finish()
+    }
+}
+
+/// Builds the policy of an annotated function; the attribute validated the values.
+#[doc(hidden)]
+pub fn from_attribute<B, O, S>(
+    attempts: Option<u32>,
+    timeout: Option<Duration>,
+    backoff: B,
+    on: O,
+    sleeper: S,
+    name: CallableName,
+) -> Retry<B, O, S> {
+    Retry { attempts, timeout, backoff, on, sleeper, name, seed: None, budget: None }
+}

@@ -1,0 +1,108 @@
+use super::Retry;
+use crate::backoff::Backoff;
+use crate::engine::{Attempt, CallState, Step};
+use crate::matching::RetryOn;
+use crate::sleep::{BlockingSleeper, Sleeper, ThreadSleeper};
+use std::fmt::Debug;
+
+impl<B: Backoff, O, S> Retry<B, O, S> {
+    /// Two-level retry, as a cluster client does it: run `op` under this policy;
+    /// when the policy gives up on a retryable error, run `refresh` (re-read the
+    /// topology, ask the sentinel for the new master) and start a new cycle with a
+    /// fresh attempt count and deadline, up to `cycles` cycles in all.
+    ///
+    /// An error that `on` rejects ends the call at once, in any cycle. `cycles` of
+    /// 0 is taken as 1.
+    ///
+    /// ```
+    /// use retry_core::{Retry, backoff::NoBackoff, error_type};
+    /// use std::io;
+    ///
+    /// let policy = Retry::new(NoBackoff, 1).on(error_type::<io::Error>());
+    /// let mut master = "10.0.0.1";
+    /// let mut refreshes = 0;
+    /// let result = policy.call_with_refresh(
+    ///     3,
+    ///     |_| if master == "10.0.0.2" { Ok(master) } else { Err(io::Error::other("READONLY")) },
+    ///     |_| { refreshes += 1; master = "10.0.0.2"; },
+    /// );
+    /// assert_eq!(result.unwrap(), "10.0.0.2");
+    /// assert_eq!(refreshes, 1);
+    /// ```
+    pub fn call_with_refresh<T, E, M>(
+        &self,
+        cycles: u32,
+        op: impl FnMut(Attempt) -> Result<T, E>,
+        refresh: impl FnMut(&E),
+    ) -> Result<T, E>
+    where
+        O: RetryOn<E, M>,
+        E: Debug,
+    {
+        self.call_with_refresh_blocking_with(&ThreadSleeper, cycles, op, refresh)
+    }
+
+    /// [`call_with_refresh`](Self::call_with_refresh) with another way to block and tell the time.
+    pub fn call_with_refresh_blocking_with<T, E, M>(
+        &self,
+        sleeper: &impl BlockingSleeper,
+        cycles: u32,
+        mut op: impl FnMut(Attempt) -> Result<T, E>,
+        mut refresh: impl FnMut(&E),
+    ) -> Result<T, E>
+    where
+        O: RetryOn<E, M>,
+        E: Debug,
+    {
+        self.deposit();
+        let mut cycle = 1;
+        let mut state = CallState::new();
+        loop {
+            let error = match op(state.attempt(self)) {
+                Ok(value) => return Ok(value),
+                Err(error) => error,
+            };
+            match state.step(self, &error, || sleeper.now()) {
+                Step::Retry(wait) => sleeper.sleep(wait),
+                Step::GiveUp if cycle < cycles => {
+                    cycle += 1;
+                    refresh(&error);
+                    state = CallState::new();
+                }
+                Step::GiveUp | Step::Return => return Err(error),
+            }
+        }
+    }
+
+    /// The async form of [`call_with_refresh`](Self::call_with_refresh); `refresh` may be async.
+    pub async fn call_async_with_refresh<T, E, M>(
+        &self,
+        cycles: u32,
+        mut op: impl AsyncFnMut(Attempt) -> Result<T, E>,
+        mut refresh: impl AsyncFnMut(&E),
+    ) -> Result<T, E>
+    where
+        O: RetryOn<E, M>,
+        S: Sleeper,
+        E: Debug,
+    {
+        self.deposit();
+        let mut cycle = 1;
+        let mut state = CallState::new();
+        loop {
+            let error = match op(state.attempt(self)).await {
+                Ok(value) => return Ok(value),
+                Err(error) => error,
+            };
+            match state.step(self, &error, || self.sleeper.now()) {
+                Step::Retry(wait) => self.sleeper.sleep(wait).await,
+                Step::GiveUp if cycle < cycles => {
+                    cycle += 1;
+                    refresh(&error).await;
+                    state = CallState::new();
+                }
+                Step::GiveUp | Step::Return => return Err(error),
+            }
+        }
+    }
+}

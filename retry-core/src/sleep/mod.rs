@@ -1,0 +1,90 @@
+//! Waiting between attempts, and the clock the deadline is measured on.
+//!
+//! Sync retrying blocks the thread ([`ThreadSleeper`]). Async retrying needs a
+//! [`Sleeper`] from the runtime: [`TokioSleeper`] with the `tokio` feature (on by
+//! default), which also follows tokio's paused test clock. For another runtime,
+//! implement [`Sleeper`] and hand it to the policy or the attribute
+//! (`sleeper = ..`).
+
+#[cfg(feature = "tokio")]
+mod tokio;
+
+#[cfg(feature = "tokio")]
+pub use self::tokio::TokioSleeper;
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+/// How async retrying waits, and what time it is.
+///
+/// ```
+/// use retry_core::sleep::Sleeper;
+/// use std::time::Duration;
+///
+/// /// A sleeper for a runtime without timers: it only yields.
+/// #[derive(Clone, Copy)]
+/// struct YieldOnly;
+///
+/// impl Sleeper for YieldOnly {
+///     type Sleep = std::future::Ready<()>;
+///     fn sleep(&self, _: Duration) -> Self::Sleep {
+///         std::future::ready(())
+///     }
+/// }
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "async retrying needs a sleeper, and `{Self}` is not one",
+    label = "no async sleeper",
+    note = "enable retry-core's `tokio` feature, or give your runtime's sleeper: `#[retry(.., sleeper = MySleeper)]` or `Retry::default().sleeper(MySleeper)`",
+    note = "a sleeper implements `retry_core::sleep::Sleeper`"
+)]
+pub trait Sleeper {
+    /// The future that completes after the wait.
+    type Sleep: Future<Output = ()>;
+    /// Starts a wait.
+    fn sleep(&self, wait: Duration) -> Self::Sleep;
+    /// The current time, as the deadline sees it.
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+}
+
+/// How sync retrying waits, and what time it is.
+pub trait BlockingSleeper {
+    /// Blocks for `wait`.
+    fn sleep(&self, wait: Duration);
+    /// The current time, as the deadline sees it.
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+}
+
+/// Blocks the current thread with `std::thread::sleep`.
+///
+/// ```
+/// use retry_core::sleep::{BlockingSleeper, ThreadSleeper};
+/// ThreadSleeper.sleep(std::time::Duration::ZERO);
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ThreadSleeper;
+
+impl BlockingSleeper for ThreadSleeper {
+    fn sleep(&self, wait: Duration) {
+        if !wait.is_zero() {
+            std::thread::sleep(wait);
+        }
+    }
+}
+
+/// Stands in for a sleeper when no runtime feature is enabled. It is not a
+/// [`Sleeper`], so async retrying without one is a compile error that says what
+/// to do, instead of a silent busy loop.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoSleeper;
+
+/// The sleeper async retrying uses unless told otherwise.
+#[cfg(feature = "tokio")]
+pub type DefaultSleeper = TokioSleeper;
+/// The sleeper async retrying uses unless told otherwise.
+#[cfg(not(feature = "tokio"))]
+pub type DefaultSleeper = NoSleeper;

@@ -1,0 +1,25 @@
+//! Global switches: retrying on or off, and testing mode.
+//!
+//! The switches are read only after a failure, never on the success path, with one
+//! atomic load each (plus a thread-local read for [scoped](Scoped) overrides).
+
+mod global;
+mod scoped;
+
+pub use global::{TestMode, TestingGuard, is_active, is_testing, set_active, set_testing, testing};
+pub use scoped::{Scoped, ScopedFuture, ScopedGuard};
+
+/// The switches in force for one failure: scoped overrides over global values.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct InForce {
+    pub(crate) active: bool,
+    pub(crate) testing: Option<TestMode>,
+}
+
+pub(crate) fn in_force() -> InForce {
+    let scoped = scoped::current();
+    InForce {
+        active: scoped.active.unwrap_or_else(global::global_active),
+        testing: scoped.testing.unwrap_or_else(global::global_testing),
+    }
+}
