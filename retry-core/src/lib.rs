@@ -53,7 +53,7 @@ pub use error::ConfigError;
 pub use matching::{Decision, RetryOn, error_type, error_types};
 pub use policy::{DEFAULT_ATTEMPTS, DEFAULT_TIMEOUT, Retry, RetryBuilder, Unset};
 pub use rng::Rng;
-pub use switches::{Scoped, TestMode, is_active, is_testing, set_active, set_testing};
+pub use switches::{Scoped, TestMode, is_active, is_testing, set_active, set_testing, testing};
 
 #[cfg(feature = "macros")]
 pub use retry_macros::retry;

@@ -67,9 +67,11 @@ impl Rng {
         if nanos == 0 {
             return Duration::ZERO;
         }
-        // Multiply-shift maps 64 random bits onto [0, nanos] without modulo bias
-        // worth speaking of and without overflow (nanos < 2^94).
-        let scaled = (u128::from(self.next_u64()) * (nanos + 1)) >> 64;
+        // Multiply-shift maps 64 random bits r onto [0, nanos]: (r * span) >> 64.
+        // span can need 95 bits, so the product is split at bit 64 to stay in u128.
+        let r = u128::from(self.next_u64());
+        let span = nanos + 1;
+        let scaled = r * (span >> 64) + ((r * (span & u128::from(u64::MAX))) >> 64);
         duration_from_nanos(scaled)
     }
 

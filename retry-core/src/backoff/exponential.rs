@@ -1,9 +1,174 @@
-// TEMPORARY stand-in until the real strategy lands.
-#![allow(missing_docs)]
-#[derive(Clone, Copy, Debug, Default)]
-pub struct ExponentialBackoff;
-impl super::Backoff for ExponentialBackoff {
-    fn wait(&self, _: u32, _: std::time::Duration, _: &mut crate::Rng) -> std::time::Duration {
-        std::time::Duration::ZERO
+use super::{Backoff, capped_exponential};
+use crate::Rng;
+use std::time::Duration;
+
+/// Capped exponential growth without jitter.
+///
+/// ```text
+/// wait(n) = min(cap, base * 2^n)
+/// ```
+///
+/// The `ExponentialBackoff` of redis-py and valkey-py. `n` is the retry number
+/// (their `failures`), so the first wait is already `2 * base`: with the defaults
+/// (cap 512 ms, base 8 ms) the waits are 16, 32, 64, 128 and 256 ms, then 512 ms
+/// from the sixth retry on. It never draws from the random source, so clients that
+/// failed together retry together: [`EqualJitterBackoff`](super::EqualJitterBackoff)
+/// and [`FullJitterBackoff`](super::FullJitterBackoff) spread them out.
+///
+/// ```
+/// use retry_core::backoff::{Backoff, ExponentialBackoff};
+/// use retry_core::Rng;
+/// use std::time::Duration;
+///
+/// let b = ExponentialBackoff::default();
+/// let mut rng = Rng::seeded(0);
+/// let waits: Vec<u128> = (1..=8).map(|n| b.wait(n, Duration::ZERO, &mut rng).as_millis()).collect();
+/// assert_eq!(waits, [16, 32, 64, 128, 256, 512, 512, 512]);
+/// assert_eq!(b.wait(u32::MAX, Duration::ZERO, &mut rng), Duration::from_millis(512));
+///
+/// let custom = ExponentialBackoff::new(Duration::from_secs(10), Duration::from_millis(100));
+/// assert_eq!(custom.wait(3, Duration::ZERO, &mut rng), Duration::from_millis(800));
+/// assert_eq!(custom.wait(7, Duration::ZERO, &mut rng), Duration::from_secs(10));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ExponentialBackoff {
+    pub(crate) cap: Duration,
+    pub(crate) base: Duration,
+}
+
+impl ExponentialBackoff {
+    /// Default `cap`: 512 ms (redis-py's `DEFAULT_CAP`).
+    ///
+    /// ```
+    /// use retry_core::backoff::ExponentialBackoff;
+    /// use std::time::Duration;
+    ///
+    /// assert_eq!(ExponentialBackoff::DEFAULT_CAP, Duration::from_millis(512));
+    /// ```
+    pub const DEFAULT_CAP: Duration = Duration::from_millis(512);
+    /// Default `base`: 8 ms (redis-py's `DEFAULT_BASE`).
+    ///
+    /// ```
+    /// use retry_core::backoff::ExponentialBackoff;
+    /// use std::time::Duration;
+    ///
+    /// assert_eq!(ExponentialBackoff::DEFAULT_BASE, Duration::from_millis(8));
+    /// ```
+    pub const DEFAULT_BASE: Duration = Duration::from_millis(8);
+
+    /// A schedule growing from `base` by doubling, never above `cap`.
+    ///
+    /// ```
+    /// use retry_core::backoff::{Backoff, ExponentialBackoff};
+    /// use retry_core::Rng;
+    /// use std::time::Duration;
+    ///
+    /// let b = ExponentialBackoff::new(Duration::from_secs(1), Duration::from_millis(10));
+    /// assert_eq!(b.wait(1, Duration::ZERO, &mut Rng::seeded(0)), Duration::from_millis(20));
+    /// ```
+    pub const fn new(cap: Duration, base: Duration) -> Self {
+        Self { cap, base }
+    }
+
+    /// Upper bound of every wait.
+    ///
+    /// ```
+    /// use retry_core::backoff::ExponentialBackoff;
+    /// use std::time::Duration;
+    ///
+    /// assert_eq!(ExponentialBackoff::default().cap(), Duration::from_millis(512));
+    /// ```
+    pub const fn cap(&self) -> Duration {
+        self.cap
+    }
+
+    /// The duration that is doubled once per retry.
+    ///
+    /// ```
+    /// use retry_core::backoff::ExponentialBackoff;
+    /// use std::time::Duration;
+    ///
+    /// assert_eq!(ExponentialBackoff::default().base(), Duration::from_millis(8));
+    /// ```
+    pub const fn base(&self) -> Duration {
+        self.base
+    }
+}
+
+impl Default for ExponentialBackoff {
+    fn default() -> Self {
+        Self::new(Self::DEFAULT_CAP, Self::DEFAULT_BASE)
+    }
+}
+
+impl Backoff for ExponentialBackoff {
+    fn wait(&self, retry_num: u32, _previous: Duration, _rng: &mut Rng) -> Duration {
+        capped_exponential(self.base, 2.0, retry_num, self.cap)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn waits(b: &ExponentialBackoff, retries: std::ops::RangeInclusive<u32>) -> Vec<Duration> {
+        let mut rng = Rng::seeded(0);
+        retries.map(|n| b.wait(n, Duration::ZERO, &mut rng)).collect()
+    }
+
+    #[test]
+    fn default_schedule_is_exact() {
+        let nanos: Vec<u128> = waits(&ExponentialBackoff::default(), 1..=8).iter().map(Duration::as_nanos).collect();
+        let expected: Vec<u128> = [16, 32, 64, 128, 256, 512, 512, 512].iter().map(|m| m * 1_000_000).collect();
+        assert_eq!(nanos, expected);
+    }
+
+    #[test]
+    fn matches_the_formula_to_the_nanosecond() {
+        // base * 2^n while below the cap: 3 ns, 6 ns, .., then the cap.
+        let b = ExponentialBackoff::new(Duration::from_nanos(1000), Duration::from_nanos(3));
+        let got: Vec<u64> = waits(&b, 0..=10).iter().map(|d| d.as_nanos() as u64).collect();
+        assert_eq!(got, [3, 6, 12, 24, 48, 96, 192, 384, 768, 1000, 1000]);
+    }
+
+    #[test]
+    fn retry_zero_is_the_base_and_huge_retries_are_the_cap() {
+        let b = ExponentialBackoff::default();
+        let mut rng = Rng::seeded(0);
+        assert_eq!(b.wait(0, Duration::ZERO, &mut rng), Duration::from_millis(8));
+        assert_eq!(b.wait(64, Duration::ZERO, &mut rng), Duration::from_millis(512));
+        assert_eq!(b.wait(u32::MAX, Duration::ZERO, &mut rng), Duration::from_millis(512));
+    }
+
+    #[test]
+    fn extreme_configurations_saturate() {
+        let mut rng = Rng::seeded(0);
+        let zero_base = ExponentialBackoff::new(Duration::MAX, Duration::ZERO);
+        assert_eq!(zero_base.wait(u32::MAX, Duration::MAX, &mut rng), Duration::ZERO);
+        let zero_cap = ExponentialBackoff::new(Duration::ZERO, Duration::from_secs(1));
+        assert_eq!(zero_cap.wait(1, Duration::ZERO, &mut rng), Duration::ZERO);
+        let cap_below_base = ExponentialBackoff::new(Duration::from_millis(5), Duration::from_secs(1));
+        assert_eq!(cap_below_base.wait(0, Duration::ZERO, &mut rng), Duration::from_millis(5));
+        let huge = ExponentialBackoff::new(Duration::MAX, Duration::MAX);
+        assert_eq!(huge.wait(1, Duration::ZERO, &mut rng), Duration::MAX);
+        assert_eq!(huge.wait(u32::MAX, Duration::ZERO, &mut rng), Duration::MAX);
+        let tiny = ExponentialBackoff::new(Duration::MAX, Duration::from_nanos(1));
+        assert_eq!(tiny.wait(u32::MAX, Duration::ZERO, &mut rng), Duration::MAX);
+    }
+
+    #[test]
+    fn ignores_previous_and_draws_no_randomness() {
+        let b = ExponentialBackoff::default();
+        let mut rng = Rng::seeded(5);
+        assert_eq!(b.wait(2, Duration::MAX, &mut rng), Duration::from_millis(32));
+        assert_eq!(rng, Rng::seeded(5));
+    }
+
+    #[test]
+    fn accessors_and_defaults() {
+        let b = ExponentialBackoff::default();
+        assert_eq!((b.cap(), b.base()), (Duration::from_millis(512), Duration::from_millis(8)));
+        let c = ExponentialBackoff::new(Duration::from_secs(2), Duration::from_millis(1));
+        assert_eq!((c.cap(), c.base()), (Duration::from_secs(2), Duration::from_millis(1)));
     }
 }

@@ -16,15 +16,15 @@ impl<B: Backoff, O, S> Retry<B, O, S> {
     ///
     /// ```
     /// use retry_core::{Retry, backoff::NoBackoff, error_type};
-    /// use std::io;
+    /// use std::{cell::Cell, io};
     ///
     /// let policy = Retry::new(NoBackoff, 1).on(error_type::<io::Error>());
-    /// let mut master = "10.0.0.1";
+    /// let master = Cell::new("10.0.0.1");
     /// let mut refreshes = 0;
     /// let result = policy.call_with_refresh(
     ///     3,
-    ///     |_| if master == "10.0.0.2" { Ok(master) } else { Err(io::Error::other("READONLY")) },
-    ///     |_| { refreshes += 1; master = "10.0.0.2"; },
+    ///     |_| if master.get() == "10.0.0.2" { Ok(master.get()) } else { Err(io::Error::other("READONLY")) },
+    ///     |_| { refreshes += 1; master.set("10.0.0.2"); },
     /// );
     /// assert_eq!(result.unwrap(), "10.0.0.2");
     /// assert_eq!(refreshes, 1);
