@@ -1,0 +1,1 @@
+//! Deterministic fleet simulator (being written).
