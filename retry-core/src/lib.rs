@@ -57,3 +57,9 @@ pub use switches::{Scoped, TestMode, is_active, is_testing, set_active, set_test
 
 #[cfg(feature = "macros")]
 pub use retry_macros::retry;
+
+/// Runs the code blocks of `docs/reference.md` as doctests, so that every number
+/// the reference states is checked against the code.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/reference.md")]
+pub struct ReferenceDoc;

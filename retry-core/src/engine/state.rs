@@ -186,3 +186,73 @@ impl CallState {
         policy.backoff.wait(retry_num, self.previous, rng)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backoff::NoBackoff;
+    use crate::budget::RetryBudget;
+    use crate::matching::error_type;
+    use std::io;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    #[derive(Debug, Default)]
+    struct CountingBudget {
+        withdrawals: AtomicU32,
+        allow: bool,
+    }
+
+    impl RetryBudget for CountingBudget {
+        fn deposit(&self) {}
+        fn withdraw(&self) -> bool {
+            self.withdrawals.fetch_add(1, Ordering::Relaxed);
+            self.allow
+        }
+    }
+
+    fn policy(budget: Arc<CountingBudget>) -> Retry<NoBackoff, crate::matching::ErrorType<io::Error>> {
+        Retry::new(NoBackoff, 1).on(error_type::<io::Error>()).budget(budget)
+    }
+
+    #[test]
+    fn a_retry_that_would_not_happen_spends_no_token() {
+        let budget = Arc::new(CountingBudget { allow: true, ..Default::default() });
+        let policy = policy(budget.clone());
+        let mut state = CallState::new();
+        assert_eq!(state.step(&policy, &io::Error::other("a"), Instant::now), Step::Retry(Duration::ZERO));
+        assert_eq!(state.step(&policy, &io::Error::other("b"), Instant::now), Step::GiveUp);
+        assert_eq!(budget.withdrawals.load(Ordering::Relaxed), 1, "the attempt limit came first");
+
+        let foreign = Retry::new(NoBackoff, 5).on(|_: &io::Error| false).budget(budget.clone());
+        assert_eq!(CallState::new().step(&foreign, &io::Error::other("c"), Instant::now), Step::Return);
+        assert_eq!(budget.withdrawals.load(Ordering::Relaxed), 1, "a rejected error spends nothing");
+    }
+
+    #[test]
+    fn an_empty_budget_returns_without_counting_a_retry() {
+        let budget = Arc::new(CountingBudget { allow: false, ..Default::default() });
+        let policy = policy(budget);
+        let mut state = CallState::new();
+        assert_eq!(state.step(&policy, &io::Error::other("a"), Instant::now), Step::Return);
+        assert_eq!(state.retries(), 0);
+        assert_eq!(state.waited(), Duration::ZERO);
+    }
+
+    #[test]
+    fn the_clock_is_read_only_when_a_deadline_needs_it() {
+        let no_deadline = Retry::new(NoBackoff, 3).on(error_type::<io::Error>());
+        let mut state = CallState::new();
+        let step = state.step(&no_deadline, &io::Error::other("a"), || panic!("no clock read without a timeout"));
+        assert_eq!(step, Step::Retry(Duration::ZERO));
+    }
+
+    #[test]
+    fn retry_numbers_saturate_instead_of_overflowing() {
+        let unlimited = Retry::new(NoBackoff, None).on(error_type::<io::Error>());
+        let mut state = CallState { retries: u32::MAX - 1, ..CallState::new() };
+        assert_eq!(state.step(&unlimited, &io::Error::other("a"), Instant::now), Step::Retry(Duration::ZERO));
+        assert_eq!(state.step(&unlimited, &io::Error::other("b"), Instant::now), Step::Retry(Duration::ZERO));
+        assert_eq!(state.retries(), u32::MAX);
+    }
+}

@@ -62,7 +62,12 @@ pub struct Retry<B = DefaultBackoff, O = Unset, S = DefaultSleeper> {
 }
 
 /// The `on` of a policy that has not been told which errors to retry. It decides
-/// nothing, so calling such a policy is a compile error that says to add `.on(..)`.
+/// nothing, so calling such a policy is a compile error that says to add `.on(..)`:
+///
+/// ```compile_fail
+/// let policy = retry_core::Retry::default();
+/// let _ = policy.call(|_| Err::<(), _>(std::io::Error::other("which errors?")));
+/// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Unset;
 

@@ -78,7 +78,15 @@ impl BlockingSleeper for ThreadSleeper {
 
 /// Stands in for a sleeper when no runtime feature is enabled. It is not a
 /// [`Sleeper`], so async retrying without one is a compile error that says what
-/// to do, instead of a silent busy loop.
+/// to do, instead of a silent busy loop:
+///
+/// ```compile_fail
+/// use retry_core::{Retry, error_type, sleep::NoSleeper};
+/// async fn run() {
+///     let policy = Retry::default().sleeper(NoSleeper).on(error_type::<std::io::Error>());
+///     let _ = policy.call_async(async |_| Err::<(), _>(std::io::Error::other("x"))).await;
+/// }
+/// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct NoSleeper;
 
