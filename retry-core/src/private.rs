@@ -6,7 +6,7 @@
 
 pub use crate::backoff::{Backoff, DefaultBackoff};
 pub use crate::engine::{CallState, CallableName, Next};
-pub use crate::matching::{Decision, error_type, error_types};
+pub use crate::matching::{Decision, RetryOn, error_type, error_types};
 pub use crate::policy::{DEFAULT_ATTEMPTS, DEFAULT_TIMEOUT, Retry, from_attribute};
 pub use crate::sleep::{DefaultSleeper, Sleeper};
 pub use core::option::Option;
@@ -51,16 +51,41 @@ impl<T, E> RetryResult for Result<T, E> {
     }
 }
 
-/// Gives a closure `on` its argument type from the function's error type, so
+/// `on`, checked against the function's error type `E` where `on` is written.
+///
+/// It decides through a function chosen where that check passed, so its own type
+/// carries no bound: a wrong `on` is reported once, at `on`, and not again
+/// wherever the policy is used.
+pub struct Checked<O, E> {
+    on: O,
+    decide: fn(&O, &E) -> Decision,
+}
+
+impl<O, E> RetryOn<E, ()> for Checked<O, E> {
+    #[inline(always)]
+    fn decide(&self, error: &E) -> Decision {
+        (self.decide)(&self.on, error)
+    }
+}
+
+/// Checks a matcher (`on = Type`, a tuple, a value) against the function's error type `E`.
+#[inline(always)]
+pub fn matcher<E, M, O>(on: O) -> Checked<O, E>
+where
+    O: RetryOn<E, M>,
+{
+    Checked { on, decide: O::decide }
+}
+
+/// Gives a closure `on` its argument type from the function's error type `E`, so
 /// `on = |e| ..` needs no annotation and a wrong annotation is reported on the closure.
 #[inline(always)]
-pub fn closure_on<R, D, F>(on: F) -> F
+pub fn closure_on<E, D, F>(on: F) -> Checked<F, E>
 where
-    R: RetryResult,
-    F: Fn(&R::Err) -> D,
+    F: Fn(&E) -> D,
     D: Into<Decision>,
 {
-    on
+    Checked { on, decide: |on, error| on(error).into() }
 }
 
 /// The default schedule with values the attribute has already checked.

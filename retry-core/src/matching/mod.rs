@@ -10,6 +10,12 @@
 //!
 //! There is no retry-everything default: retrying an error that cannot go away
 //! (bad credentials, a malformed request) only delays the failure.
+//!
+//! Matching by type walks `source()`. A thiserror variant marked
+//! `#[error(transparent)]` forwards `source()` to its inner error's source, so the
+//! inner error itself is not in the chain: `on = io::Error` does not see an
+//! `io::Error` wrapped that way. Wrap it with `#[from]` or `#[source]` and a
+//! message of its own, or match the enum with a closure.
 
 mod chain;
 mod types;

@@ -92,7 +92,7 @@ impl TestMode {
     }
 
     fn unpack(word: u64) -> Option<Self> {
-        (word >> 63 == 1).then(|| Self { attempts: word as u32, cap: (word >> 32) & 1 == 1 })
+        (word >> 63 == 1).then_some(Self { attempts: word as u32, cap: (word >> 32) & 1 == 1 })
     }
 }
 

@@ -1,0 +1,63 @@
+//! Checks that relate the keys to each other and to the function.
+
+use crate::ast::{Kind, RetryFn};
+use crate::attr::{Args, Errors, WAIT_KEYS};
+use proc_macro2::Span;
+use syn::Type;
+
+pub fn check(args: &Args, func: &RetryFn) -> syn::Result<()> {
+    let mut errors = Errors::default();
+
+    if args.on.is_none() {
+        errors.push(syn::Error::new(
+            Span::call_site(),
+            "`#[retry]` needs `on`, the errors to retry: e.g. `#[retry(on = std::io::Error)]`, \
+             `on = (TimeoutError, ConnectError)` or `on = |e: &MyError| e.is_transient()`",
+        ));
+    }
+
+    if let Some(backoff) = args.key("backoff") {
+        for wait in WAIT_KEYS.iter().filter_map(|name| args.key(name)) {
+            errors.push(syn::Error::new(
+                wait.span(),
+                format!(
+                    "`{wait}` configures the default schedule, which `{backoff} = ..` replaces: \
+                     drop `{wait}`, or configure the backoff value itself"
+                ),
+            ));
+        }
+    }
+
+    if let (Some(sleeper), Kind::Sync) = (args.key("sleeper"), &func.kind) {
+        errors.push(syn::Error::new(
+            sleeper.span(),
+            "`sleeper` is for `async fn`s: a sync function blocks its thread between attempts",
+        ));
+    }
+
+    if let Some(constness) = &func.sig.constness {
+        errors.push(syn::Error::new(
+            constness.span,
+            "`#[retry]` cannot go on a `const fn`: retrying sleeps and reads the clock, which const code cannot",
+        ));
+    }
+
+    match func.attempt_type() {
+        Some(Type::Tuple(unit)) if unit.elems.is_empty() => errors.push(returns_nothing(func)),
+        None => errors.push(returns_nothing(func)),
+        Some(_) => {}
+    }
+
+    errors.finish()
+}
+
+fn returns_nothing(func: &RetryFn) -> syn::Error {
+    let ident = &func.sig.ident;
+    syn::Error::new(
+        func.return_span(),
+        format!(
+            "`#[retry]` needs a function that returns a `Result`, and `{ident}` returns `()`: \
+             retrying is decided by the error"
+        ),
+    )
+}
