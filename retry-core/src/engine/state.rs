@@ -1,5 +1,6 @@
 use super::Attempt;
 use crate::backoff::Backoff;
+use crate::budget::RetryBudget;
 use crate::instrument::{self, RetryDetails};
 use crate::matching::{Decision, RetryOn};
 use crate::switches;
@@ -147,6 +148,18 @@ impl CallState {
         if let Some(budget) = &policy.budget
             && !budget.withdraw()
         {
+            if instrument::enabled() {
+                policy.name.with_str(|name| {
+                    instrument::run_budget_exhausted(&RetryDetails {
+                        name,
+                        retry_num,
+                        wait_for: wait,
+                        waited_so_far: self.waited,
+                        caused_by: error,
+                        error_type: instrument::error_type_name::<E>(),
+                    })
+                });
+            }
             return Step::Return;
         }
 

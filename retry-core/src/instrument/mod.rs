@@ -5,6 +5,11 @@
 //! counter (feature `prometheus`) and a tracing WARN event (feature `tracing`).
 //! They are set up lazily, on the first retry of the process, so a program that
 //! never retries never touches them.
+//!
+//! A retry that a [budget](crate::budget) refuses is not scheduled: instead the
+//! hooks' [`RetryHook::on_budget_exhausted`] runs (the counter
+//! `retries_budget_exhausted_total` and a WARN event), and the call returns its
+//! last error.
 
 #[cfg(feature = "prometheus")]
 pub mod prometheus;
@@ -16,7 +21,8 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
-/// What a hook learns about one scheduled retry.
+/// What a hook learns about one scheduled retry (or, in
+/// [`RetryHook::on_budget_exhausted`], about the retry a budget refused).
 #[derive(Clone, Copy, Debug)]
 #[non_exhaustive]
 pub struct RetryDetails<'a> {
@@ -50,6 +56,26 @@ pub struct RetryDetails<'a> {
 pub trait RetryHook: Send + Sync {
     /// Called once per scheduled retry.
     fn on_retry(&self, details: &RetryDetails<'_>);
+
+    /// Called when a [retry budget](crate::budget) refuses a retry, so the call
+    /// returns its last error at once. `details` describe the refused retry:
+    /// `wait_for` is the wait it would have had. The default does nothing.
+    ///
+    /// ```
+    /// use retry_core::instrument::{RetryDetails, RetryHook};
+    ///
+    /// struct Alarm;
+    /// impl RetryHook for Alarm {
+    ///     fn on_retry(&self, _: &RetryDetails<'_>) {}
+    ///     fn on_budget_exhausted(&self, d: &RetryDetails<'_>) {
+    ///         eprintln!("{}: retry {} refused, the budget is empty", d.name, d.retry_num);
+    ///     }
+    /// }
+    /// # let _ = Alarm;
+    /// ```
+    fn on_budget_exhausted(&self, details: &RetryDetails<'_>) {
+        let _ = details;
+    }
 }
 
 impl<F: Fn(&RetryDetails<'_>) + Send + Sync> RetryHook for F {
@@ -102,13 +128,27 @@ pub fn reset_hooks() {
 /// assert_eq!(n, usize::from(cfg!(feature = "prometheus")) + usize::from(cfg!(feature = "tracing")));
 /// ```
 pub fn default_hooks() -> Vec<Arc<dyn RetryHook>> {
-    #[allow(unused_mut)]
-    let mut hooks: Vec<Arc<dyn RetryHook>> = Vec::new();
-    #[cfg(feature = "prometheus")]
-    hooks.push(Arc::new(prometheus::PrometheusHook));
-    #[cfg(feature = "tracing")]
-    hooks.push(Arc::new(tracing::TracingHook));
-    hooks
+    let prometheus: Option<Arc<dyn RetryHook>> = {
+        #[cfg(feature = "prometheus")]
+        {
+            Some(Arc::new(prometheus::PrometheusHook))
+        }
+        #[cfg(not(feature = "prometheus"))]
+        {
+            None
+        }
+    };
+    let tracing: Option<Arc<dyn RetryHook>> = {
+        #[cfg(feature = "tracing")]
+        {
+            Some(Arc::new(tracing::TracingHook))
+        }
+        #[cfg(not(feature = "tracing"))]
+        {
+            None
+        }
+    };
+    prometheus.into_iter().chain(tracing).collect()
 }
 
 /// The hooks that the next retry will run (setting up the defaults if needed).
@@ -134,6 +174,13 @@ pub(crate) fn enabled() -> bool {
 pub(crate) fn run(details: &RetryDetails<'_>) {
     for hook in active_hooks().iter() {
         hook.on_retry(details);
+    }
+}
+
+/// Runs the hooks' [`RetryHook::on_budget_exhausted`].
+pub(crate) fn run_budget_exhausted(details: &RetryDetails<'_>) {
+    for hook in active_hooks().iter() {
+        hook.on_budget_exhausted(details);
     }
 }
 

@@ -7,7 +7,8 @@ pub const TARGET: &str = "retry_core";
 
 /// Emits one WARN event, target `retry_core`, per scheduled retry, with fields
 /// `callable`, `retry_num`, `wait_for` and `waited_so_far` (seconds, as floats),
-/// `caused_by` (the error's `Debug`) and `error_type`.
+/// `caused_by` (the error's `Debug`) and `error_type`; and one WARN event,
+/// "retry refused: budget exhausted", when a retry budget refuses a retry.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct TracingHook;
 
@@ -22,6 +23,21 @@ impl RetryHook for TracingHook {
             caused_by = ?d.caused_by,
             error_type = d.error_type,
             "retry scheduled"
+        );
+    }
+
+    /// One WARN event, target `retry_core`, when a budget refuses a retry:
+    /// fields `callable`, `retry_num` (the refused retry), `waited_so_far`,
+    /// `caused_by` and `error_type`.
+    fn on_budget_exhausted(&self, d: &RetryDetails<'_>) {
+        tracing::warn!(
+            target: "retry_core",
+            callable = d.name,
+            retry_num = d.retry_num,
+            waited_so_far = d.waited_so_far.as_secs_f64(),
+            caused_by = ?d.caused_by,
+            error_type = d.error_type,
+            "retry refused: budget exhausted"
         );
     }
 }

@@ -9,10 +9,9 @@ pub use builder::RetryBuilder;
 
 use crate::CallableName;
 use crate::backoff::DefaultBackoff;
-use crate::budget::RetryBudget;
+use crate::budget::{RetryBudget, SharedBudget};
 use crate::sleep::DefaultSleeper;
 use std::fmt;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// Default `attempts`: 10, the first included.
@@ -58,7 +57,7 @@ pub struct Retry<B = DefaultBackoff, O = Unset, S = DefaultSleeper> {
     pub(crate) sleeper: S,
     pub(crate) name: CallableName,
     pub(crate) seed: Option<u64>,
-    pub(crate) budget: Option<Arc<dyn RetryBudget>>,
+    pub(crate) budget: Option<SharedBudget>,
 }
 
 /// The `on` of a policy that has not been told which errors to retry. It decides
@@ -137,9 +136,36 @@ impl<B, O, S> Retry<B, O, S> {
         self
     }
 
-    /// Draw each retry from `budget`; when it is empty the call stops retrying.
-    pub fn budget(mut self, budget: Arc<dyn RetryBudget>) -> Self {
-        self.budget = Some(budget);
+    /// Draw each retry from `budget`; when it is empty the call stops retrying
+    /// and returns its last error at once. Every call deposits once.
+    ///
+    /// `budget` is an `Arc` of a [`RetryBudget`] or a `&'static` one (a `static`
+    /// or a `LazyLock`): share one budget between all the calls to one backend.
+    ///
+    /// ```
+    /// use retry_core::budget::{ManualClock, TpsBudget};
+    /// use retry_core::{Retry, error_type};
+    /// use std::{io, sync::Arc, time::Duration};
+    ///
+    /// // A window that grants a single retry.
+    /// let budget = TpsBudget::with_clock(Duration::from_secs(10), 0, 1.0, ManualClock::new())?;
+    /// let policy = Retry::builder()
+    ///     .wait_initial(Duration::ZERO)
+    ///     .wait_jitter(Duration::ZERO)
+    ///     .build()?
+    ///     .on(error_type::<io::Error>())
+    ///     .budget(Arc::new(budget));
+    ///
+    /// let mut attempts = 0;
+    /// let result: Result<(), io::Error> = policy.call(|_| {
+    ///     attempts += 1;
+    ///     Err(io::Error::other(format!("down ({attempts})")))
+    /// });
+    /// assert_eq!(result.unwrap_err().to_string(), "down (2)", "one retry, then the budget said no");
+    /// # Ok::<(), retry_core::ConfigError>(())
+    /// ```
+    pub fn budget(mut self, budget: impl Into<SharedBudget>) -> Self {
+        self.budget = Some(budget.into());
         self
     }
 
