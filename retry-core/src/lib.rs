@@ -40,6 +40,7 @@ mod error;
 pub mod instrument;
 pub mod matching;
 mod policy;
+pub mod predicates;
 mod rng;
 pub mod sleep;
 pub mod switches;
@@ -55,6 +56,103 @@ pub use policy::{DEFAULT_ATTEMPTS, DEFAULT_TIMEOUT, Retry, RetryBuilder, Unset};
 pub use rng::Rng;
 pub use switches::{Scoped, TestMode, is_active, is_testing, set_active, set_testing, testing};
 
+/// The documentation proposed for the `retry_core::retry` re-export, checked here
+/// until it moves there (a proc-macro crate cannot run doctests that expand its own
+/// attribute against retry-core).
+///
+/// Retries a function when it fails with an error that `on` names.
+///
+/// The function keeps its signature; its body runs once per attempt, with waits
+/// that grow exponentially (plus jitter) in between, until it succeeds, fails with an
+/// error `on` does not name, or runs out of attempts (10) or time (45 s from the first
+/// failure). The caller gets the success, or the last error itself. The guide is
+/// `docs/attribute.md`.
+///
+/// ```
+/// use retry_core::{Scoped, TestMode, retry};
+/// use std::io;
+///
+/// #[retry(on = io::Error, attempts = 5, timeout = "30s", wait_initial = "10ms")]
+/// fn fetch(calls: &mut u32) -> io::Result<u32> {
+///     *calls += 1;
+///     if *calls < 3 { Err(io::Error::other("flaky")) } else { Ok(*calls) }
+/// }
+///
+/// let mut calls = 0;
+/// // Testing mode, for this thread only: no waits.
+/// let value = Scoped::new().testing(TestMode::new(5)).run(|| fetch(&mut calls));
+/// assert_eq!(value.unwrap(), 3);
+/// ```
+///
+/// `on` takes an error type (matched anywhere in the error's `source()` chain), a
+/// tuple of types, a closure given the function's error type, or a predicate function:
+///
+/// ```
+/// use retry_core::{Decision, retry};
+/// use std::{io, time::Duration};
+///
+/// #[retry(on = (io::Error, std::fmt::Error))]
+/// fn either() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+///     Ok(())
+/// }
+///
+/// #[retry(on = |e| e.kind() == io::ErrorKind::TimedOut)]
+/// fn closure() -> io::Result<()> {
+///     Ok(())
+/// }
+///
+/// #[retry(on = |e| match e.kind() {
+///     io::ErrorKind::WouldBlock => Decision::RetryAfter(Duration::from_millis(5)),
+///     io::ErrorKind::TimedOut => Decision::Retry,
+///     _ => Decision::Stop,
+/// })]
+/// fn decision() -> io::Result<()> {
+///     Ok(())
+/// }
+///
+/// fn is_transient(e: &io::Error) -> bool {
+///     e.kind() == io::ErrorKind::Interrupted
+/// }
+///
+/// #[retry(on = is_transient)]
+/// fn predicate() -> io::Result<()> {
+///     Ok(())
+/// }
+/// # either().unwrap(); closure().unwrap(); decision().unwrap(); predicate().unwrap();
+/// ```
+///
+/// Methods, generics, `async fn` (waits use tokio with the `tokio` feature, or
+/// `sleeper = ..`), `async fn` in traits and `#[async_trait]` methods all work:
+///
+/// ```
+/// use retry_core::retry;
+/// use std::io;
+///
+/// struct Client {
+///     sent: u32,
+/// }
+///
+/// impl Client {
+///     #[retry(on = io::Error, wait_initial = 0, wait_jitter = 0)]
+///     async fn send(&mut self) -> io::Result<u32> {
+///         self.sent += 1;
+///         if self.sent < 2 { Err(io::Error::other("reset")) } else { Ok(self.sent) }
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let mut client = Client { sent: 0 };
+/// assert_eq!(client.send().await.unwrap(), 2);
+/// # }
+/// ```
+///
+/// The keys: `on` (required), `attempts`, `timeout`, `wait_initial`, `wait_exp_base`,
+/// `wait_max`, `wait_jitter`, `backoff`, `name`, `crate`, `sleeper`. Durations are
+/// seconds (`10`, `2.5`), strings with a unit (`"1500ms"`, `"2s"`, `"3m"`), or
+/// `Duration` expressions. Misuse (a missing `on`, an unknown key, `attempts = 0`, a
+/// negative duration, a function that does not return a `Result`) is a compile error
+/// at the offending tokens.
 #[cfg(feature = "macros")]
 pub use retry_macros::retry;
 

@@ -1,0 +1,99 @@
+//! Redis standalone: a stream of writes rides out a redis-server being killed
+//! (SIGKILL) and restarted, first with `#[retry]`, then with redis-py's
+//! `Retry::new(backoff, retries).call_with_retry(do, fail)`.
+//!
+//! Run it with `cargo run -p examples --example redis_restart`. Needs
+//! `redis-server` on PATH (`apt-get install -y redis-server`); the example starts
+//! its own server on a free loopback port, in a temporary directory.
+
+use examples::redis_store::{PyStyleStore, Store};
+use redis::RedisResult;
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+use testkit::metrics::{MetricsServer, parse, scrape};
+use testkit::redis::{RedisServer, SERVER};
+
+const WRITES: usize = 100;
+const KILL_AFTER: usize = 30;
+const DOWN_FOR: Duration = Duration::from_millis(500);
+
+fn section(title: &str) {
+    println!("\n── {title} {}", "─".repeat(76usize.saturating_sub(title.chars().count())));
+}
+
+/// Writes `WRITES` keys; kills the server after `KILL_AFTER` of them and
+/// restarts it `DOWN_FOR` later. Returns how many writes were acknowledged.
+fn stream_of_writes(
+    server: &mut RedisServer,
+    set: impl Fn(&str, &str) -> RedisResult<()> + Sync,
+) -> RedisResult<usize> {
+    let acked = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(|| -> RedisResult<()> {
+            for i in 0..WRITES {
+                set(&format!("key:{i}"), &format!("value {i}"))?;
+                acked.store(i + 1, Ordering::SeqCst);
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Ok(())
+        });
+        while acked.load(Ordering::SeqCst) < KILL_AFTER && !writer.is_finished() {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let killed_at = Instant::now();
+        server.kill().expect("kill");
+        println!(">>> killed redis-server (SIGKILL) after {} acknowledged writes", acked.load(Ordering::SeqCst));
+        std::thread::sleep(DOWN_FOR);
+        server.restart().expect("restart");
+        println!(">>> redis-server is back, {:.2?} after the kill", killed_at.elapsed());
+        writer.join().expect("writer")
+    })?;
+    Ok(acked.into_inner())
+}
+
+fn check(server: &RedisServer, acked: usize) -> RedisResult<()> {
+    let mut conn = server.connection()?;
+    let present = (0..acked)
+        .filter(|i| {
+            let stored: Option<String> = redis::cmd("GET").arg(format!("key:{i}")).query(&mut conn).unwrap_or_default();
+            stored.as_deref() == Some(format!("value {i}").as_str())
+        })
+        .count();
+    println!("{acked}/{WRITES} writes acknowledged; {present}/{acked} acknowledged writes present after the restart");
+    Ok(())
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    if testkit::net::which(SERVER).is_none() {
+        return Err("redis-server is not on PATH: apt-get update && apt-get install -y redis-server".into());
+    }
+    tracing_subscriber::fmt().without_time().with_ansi(std::io::stdout().is_terminal()).init();
+
+    section("1. #[retry] on a method that drops its connection on error");
+    let mut server = RedisServer::start()?;
+    println!("redis-server on {} (appendonly yes, appendfsync always)", server.url());
+    let store = Store::open(&server.url())?;
+    let acked = stream_of_writes(&mut server, |k, v| store.set(k, v))?;
+    check(&server, acked)?;
+    println!("{} attempts for {WRITES} writes, {} connections opened", store.attempts(), store.connects());
+
+    section("2. Retry::new(ExponentialBackoff, 30).call_with_retry(do, fail)");
+    let mut server = RedisServer::start()?;
+    println!("redis-server on {}", server.url());
+    let store = PyStyleStore::open(&server.url(), 30)?;
+    let acked = stream_of_writes(&mut server, |k, v| store.set(k, v))?;
+    check(&server, acked)?;
+    println!("{} attempts for {WRITES} writes, {} connections opened", store.attempts(), store.connects());
+
+    section("3. retries_total, scraped from /metrics");
+    let metrics = MetricsServer::start_default()?;
+    let exposition = parse(&scrape(&metrics.url())?)?;
+    for sample in exposition.samples("retries_total", &[]) {
+        println!(
+            "callable={:<45} retry_num={:<2} error_type={} -> {}",
+            sample.labels["callable"], sample.labels["retry_num"], sample.labels["error_type"], sample.value
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,39 @@
+//! Ready-made `on` predicates: which errors of common crates are worth retrying.
+//!
+//! Each is a plain function `fn(&E) -> bool` (or `-> Decision`), so it goes
+//! straight into `on`, the way valkey-py users write
+//! `retry_on_error=[BusyLoadingError, ConnectionError, TimeoutError]`:
+//!
+//! ```
+//! use retry_core::{Retry, predicates::is_transient_io_error};
+//! use std::io;
+//!
+//! let policy = Retry::builder().wait_jitter(std::time::Duration::ZERO).wait_initial(std::time::Duration::ZERO)
+//!     .build()?.on(is_transient_io_error);
+//! let mut calls = 0;
+//! let value = policy.call(|_| {
+//!     calls += 1;
+//!     if calls < 3 { Err(io::Error::from(io::ErrorKind::ConnectionReset)) } else { Ok(calls) }
+//! })?;
+//! assert_eq!(value, 3);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! With the attribute: `#[retry(on = retry_core::predicates::is_transient_io_error)]`.
+//!
+//! | module | feature | for |
+//! |---|---|---|
+//! | [`io`] | always | `std::io::Error`: refused, reset, aborted, broken pipe, timed out, .. |
+//! | `redis` | `redis` | `redis::RedisError`: connection dropped or refused, timeout, `LOADING`, `TRYAGAIN`, `CLUSTERDOWN`, `MASTERDOWN` (and `READONLY` during a failover) |
+//! | `reqwest` | `reqwest` | `reqwest::Error` and HTTP statuses: connect, timeout, 408, 429, 5xx, with `Retry-After` honoured |
+//!
+//! The `redis` and `reqwest` features pull in those crates; both are off by
+//! default. redis-rs 1.x needs Rust 1.88, newer than retry-core's own MSRV.
+
+pub mod io;
+#[cfg(feature = "redis")]
+pub mod redis;
+#[cfg(feature = "reqwest")]
+pub mod reqwest;
+
+pub use io::{is_transient_io_error, is_transient_io_kind};

@@ -1,0 +1,439 @@
+//! `reqwest::Error` and HTTP statuses (feature `reqwest`), with `Retry-After`.
+//!
+//! Worth retrying:
+//! - the connection could not be made ([`is_connect`]), or an attempt timed out
+//!   ([`is_timeout`]);
+//! - the connection broke under the request or the response: a transient
+//!   `io::Error` (reset, aborted, broken pipe, ..) anywhere in the error's chain,
+//!   or hyper's "connection closed before message completed";
+//! - the server answered 408 Request Timeout, 429 Too Many Requests, or a 5xx
+//!   other than 501 Not Implemented, 505 HTTP Version Not Supported and
+//!   511 Network Authentication Required ([`is_retryable_status`]).
+//!
+//! Not worth retrying: every other status (400, 401, 404, ..), a request that
+//! could not be built, a redirect loop, a body that does not decode.
+//!
+//! # Retry-After
+//!
+//! `reqwest::Error` drops the response headers, and with them `Retry-After`. So
+//! check the status yourself with [`check_status`] instead of
+//! `Response::error_for_status`: its [`StatusError`] keeps the header's wait, and
+//! [`retry_after_or_transient`] turns it into
+//! [`Decision::RetryAfter`], the exact wait the server asked for (no jitter,
+//! no `wait_max` clamp; the attempts and the deadline still apply, so a server
+//! asking for an hour ends a call with a 45 s deadline at once).
+//!
+//! ```no_run
+//! use retry_core::predicates::reqwest::{HttpError, check_status, retry_after_or_transient};
+//! use retry_core::retry;
+//!
+//! #[retry(on = retry_after_or_transient, attempts = 5, timeout = "30s")]
+//! async fn fetch(client: &reqwest::Client, url: &str) -> Result<String, HttpError> {
+//!     let response = check_status(client.get(url).send().await?)?;
+//!     Ok(response.text().await?)
+//! }
+//! ```
+//!
+//! [`is_connect`]: reqwest::Error::is_connect
+//! [`is_timeout`]: reqwest::Error::is_timeout
+
+use super::io::has_transient_io_error;
+use crate::Decision;
+use crate::matching::ErrorChain;
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use std::error::Error;
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Whether a response with this status is worth retrying: 408, 429, and every
+/// 5xx but 501, 505 and 511.
+///
+/// ```
+/// use reqwest::StatusCode;
+/// use retry_core::predicates::reqwest::is_retryable_status;
+///
+/// assert!(is_retryable_status(StatusCode::SERVICE_UNAVAILABLE));
+/// assert!(is_retryable_status(StatusCode::TOO_MANY_REQUESTS));
+/// assert!(!is_retryable_status(StatusCode::NOT_FOUND));
+/// assert!(!is_retryable_status(StatusCode::NOT_IMPLEMENTED));
+/// ```
+pub fn is_retryable_status(status: StatusCode) -> bool {
+    match status {
+        StatusCode::REQUEST_TIMEOUT | StatusCode::TOO_MANY_REQUESTS => true,
+        StatusCode::NOT_IMPLEMENTED
+        | StatusCode::HTTP_VERSION_NOT_SUPPORTED
+        | StatusCode::NETWORK_AUTHENTICATION_REQUIRED => false,
+        status => status.is_server_error(),
+    }
+}
+
+/// Whether a `reqwest::Error` is worth retrying: a connect error, a timeout, a
+/// connection broken under the exchange, or a retryable status (from
+/// `Response::error_for_status`). See the [module](self) docs.
+///
+/// ```
+/// use retry_core::predicates::reqwest::is_transient_reqwest_error;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // A real connect error: nothing listens on a loopback port just freed.
+/// let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+/// let refused = reqwest::get(format!("http://127.0.0.1:{port}/")).await.unwrap_err();
+/// assert!(refused.is_connect());
+/// assert!(is_transient_reqwest_error(&refused));
+///
+/// // A request that cannot be built is not.
+/// let bad = reqwest::Client::new().get("no scheme").build().unwrap_err();
+/// assert!(!is_transient_reqwest_error(&bad));
+/// # Ok(())
+/// # }
+/// ```
+pub fn is_transient_reqwest_error(error: &reqwest::Error) -> bool {
+    if let Some(status) = error.status() {
+        return is_retryable_status(status);
+    }
+    if error.is_builder() || error.is_redirect() || error.is_decode() {
+        return false;
+    }
+    error.is_connect() || error.is_timeout() || has_transient_io_error(error) || has_broken_connection(error)
+}
+
+/// hyper's own words for a connection that went away mid-exchange (EOF before the
+/// response, a pooled connection closed under the request).
+fn has_broken_connection(error: &(dyn Error + 'static)) -> bool {
+    let mut current = Some(error);
+    while let Some(e) = current {
+        let broken = e
+            .downcast_ref::<hyper::Error>()
+            .is_some_and(|h| h.is_incomplete_message() || h.is_canceled() || h.is_closed());
+        if broken {
+            return true;
+        }
+        current = e.source();
+    }
+    false
+}
+
+/// The wait a `Retry-After` header asks for, if the headers hold one that parses.
+///
+/// ```
+/// use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
+/// use retry_core::predicates::reqwest::retry_after;
+/// use std::time::Duration;
+///
+/// let mut headers = HeaderMap::new();
+/// assert_eq!(retry_after(&headers), None);
+/// headers.insert(RETRY_AFTER, HeaderValue::from_static("2"));
+/// assert_eq!(retry_after(&headers), Some(Duration::from_secs(2)));
+/// ```
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?;
+    parse_retry_after(value, SystemTime::now())
+}
+
+/// Parses a `Retry-After` value: delay-seconds (`"120"`) or an HTTP date in the
+/// IMF-fixdate form (`"Wed, 21 Oct 2015 07:28:00 GMT"`), seen from `now`. A date
+/// in the past is a zero wait; anything else is `None`.
+///
+/// ```
+/// use retry_core::predicates::reqwest::parse_retry_after;
+/// use std::time::{Duration, SystemTime, UNIX_EPOCH};
+///
+/// let now = UNIX_EPOCH + Duration::from_secs(1_445_412_470); // 07:27:50 GMT
+/// assert_eq!(parse_retry_after("120", now), Some(Duration::from_secs(120)));
+/// assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now), Some(Duration::from_secs(10)));
+/// assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:27:00 GMT", now), Some(Duration::ZERO));
+/// assert_eq!(parse_retry_after("soon", now), None);
+/// assert_eq!(parse_retry_after("-5", now), None);
+/// ```
+pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        return value.parse::<u64>().ok().map(Duration::from_secs);
+    }
+    let at = UNIX_EPOCH + Duration::from_secs(parse_imf_fixdate(value)?);
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// `Sun, 06 Nov 1994 08:49:37 GMT` to seconds since the Unix epoch.
+fn parse_imf_fixdate(value: &str) -> Option<u64> {
+    let mut parts = value.split(' ');
+    let (weekday, day, month, year, time, zone) =
+        (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || zone != "GMT" || !weekday.ends_with(',') || day.len() != 2 || year.len() != 4 {
+        return None;
+    }
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let month = MONTHS.iter().position(|m| *m == month)? as u64 + 1;
+    let number = |s: &str| -> Option<u64> { s.bytes().all(|b| b.is_ascii_digit()).then(|| s.parse().ok()).flatten() };
+    let (day, year) = (number(day)?, number(year)?);
+    let mut hms = time.split(':');
+    let (h, m, s) = (number(hms.next()?)?, number(hms.next()?)?, number(hms.next()?)?);
+    if hms.next().is_some() || year < 1970 || !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 {
+        return None;
+    }
+    // Days from the civil date (Howard Hinnant's algorithm), for years >= 1970.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y / 400;
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = (era * 146_097 + doe).checked_sub(719_468)?;
+    Some(days * 86_400 + h * 3_600 + m * 60 + s)
+}
+
+/// A response whose status is an error (4xx or 5xx), with the wait its
+/// `Retry-After` header asked for. Made by [`check_status`] or [`StatusError::new`].
+///
+/// ```
+/// use reqwest::StatusCode;
+/// use retry_core::predicates::reqwest::StatusError;
+/// use std::time::Duration;
+///
+/// let busy = StatusError::new(StatusCode::SERVICE_UNAVAILABLE, Some(Duration::from_secs(1)));
+/// assert_eq!(busy.to_string(), "HTTP 503 Service Unavailable (Retry-After: 1s)");
+/// assert!(busy.is_retryable());
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatusError {
+    status: StatusCode,
+    retry_after: Option<Duration>,
+    url: Option<String>,
+}
+
+impl StatusError {
+    /// An error status, and the wait the server asked for, if any.
+    pub fn new(status: StatusCode, retry_after: Option<Duration>) -> Self {
+        Self { status, retry_after, url: None }
+    }
+
+    /// The status of a response, if it is an error, with its `Retry-After`.
+    pub fn from_response(response: &reqwest::Response) -> Option<Self> {
+        let status = response.status();
+        (status.is_client_error() || status.is_server_error()).then(|| Self {
+            status,
+            retry_after: retry_after(response.headers()),
+            url: Some(response.url().to_string()),
+        })
+    }
+
+    /// The status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The wait `Retry-After` asked for.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+    }
+
+    /// The URL that answered, for responses checked by [`check_status`].
+    pub fn url(&self) -> Option<&str> {
+        self.url.as_deref()
+    }
+
+    /// Whether the status is worth retrying ([`is_retryable_status`]).
+    pub fn is_retryable(&self) -> bool {
+        is_retryable_status(self.status)
+    }
+
+    /// [`Decision::RetryAfter`] for a retryable status with `Retry-After`,
+    /// [`Decision::Retry`] for one without, [`Decision::Stop`] otherwise.
+    pub fn decision(&self) -> Decision {
+        match (self.is_retryable(), self.retry_after) {
+            (false, _) => Decision::Stop,
+            (true, Some(wait)) => Decision::RetryAfter(wait),
+            (true, None) => Decision::Retry,
+        }
+    }
+}
+
+impl fmt::Display for StatusError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HTTP {}", self.status)?;
+        if let Some(url) = &self.url {
+            write!(f, " from {url}")?;
+        }
+        if let Some(wait) = self.retry_after {
+            write!(f, " (Retry-After: {wait:?})")?;
+        }
+        Ok(())
+    }
+}
+
+impl Error for StatusError {}
+
+/// The response if its status is a success (or informational, or a redirect);
+/// a [`StatusError`] that keeps `Retry-After` otherwise. The counterpart of
+/// `Response::error_for_status` for retrying clients.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use retry_core::predicates::reqwest::check_status;
+/// use std::io::{Read, Write};
+///
+/// // A one-shot server on loopback that is too busy.
+/// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+/// let url = format!("http://{}/", listener.local_addr()?);
+/// std::thread::spawn(move || -> std::io::Result<()> {
+///     let (mut socket, _) = listener.accept()?;
+///     let _ = socket.read(&mut [0; 1024])?;
+///     socket.write_all(b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 3\r\ncontent-length: 0\r\n\r\n")
+/// });
+///
+/// let error = check_status(reqwest::get(&url).await?).unwrap_err();
+/// assert_eq!(error.status(), reqwest::StatusCode::SERVICE_UNAVAILABLE);
+/// assert_eq!(error.retry_after(), Some(std::time::Duration::from_secs(3)));
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # Errors
+///
+/// A [`StatusError`] for a 4xx or 5xx status.
+pub fn check_status(response: reqwest::Response) -> Result<reqwest::Response, StatusError> {
+    match StatusError::from_response(&response) {
+        Some(error) => Err(error),
+        None => Ok(response),
+    }
+}
+
+/// What an HTTP call made with reqwest can fail with: the exchange itself, or an
+/// error status checked by [`check_status`]. `?` converts both.
+#[derive(Debug)]
+pub enum HttpError {
+    /// The request could not be made, or the response not read.
+    Transport(reqwest::Error),
+    /// The server answered with an error status.
+    Status(StatusError),
+}
+
+impl From<reqwest::Error> for HttpError {
+    fn from(error: reqwest::Error) -> Self {
+        HttpError::Transport(error)
+    }
+}
+
+impl From<StatusError> for HttpError {
+    fn from(error: StatusError) -> Self {
+        HttpError::Status(error)
+    }
+}
+
+impl fmt::Display for HttpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HttpError::Transport(error) => write!(f, "request failed: {error}"),
+            HttpError::Status(error) => error.fmt(f),
+        }
+    }
+}
+
+impl Error for HttpError {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        match self {
+            HttpError::Transport(error) => Some(error),
+            HttpError::Status(error) => Some(error),
+        }
+    }
+}
+
+/// The `on` of an HTTP client: the wait `Retry-After` asked for on a retryable
+/// status, the backoff's wait for a transient transport error or a retryable
+/// status without the header, and no retry for anything else.
+///
+/// ```
+/// use reqwest::StatusCode;
+/// use retry_core::Decision;
+/// use retry_core::predicates::reqwest::{HttpError, StatusError, retry_after_or_transient};
+/// use std::time::Duration;
+///
+/// let slow_down = HttpError::from(StatusError::new(StatusCode::TOO_MANY_REQUESTS, Some(Duration::from_secs(7))));
+/// assert_eq!(retry_after_or_transient(&slow_down), Decision::RetryAfter(Duration::from_secs(7)));
+/// let flaky = HttpError::from(StatusError::new(StatusCode::BAD_GATEWAY, None));
+/// assert_eq!(retry_after_or_transient(&flaky), Decision::Retry);
+/// let gone = HttpError::from(StatusError::new(StatusCode::NOT_FOUND, None));
+/// assert_eq!(retry_after_or_transient(&gone), Decision::Stop);
+/// ```
+pub fn retry_after_or_transient(error: &HttpError) -> Decision {
+    match error {
+        HttpError::Transport(error) => is_transient_reqwest_error(error).into(),
+        HttpError::Status(error) => error.decision(),
+    }
+}
+
+/// [`retry_after_or_transient`] for any error whose chain holds a
+/// [`StatusError`], a `reqwest::Error` or an `io::Error`: your own error enum,
+/// a boxed error, `anyhow::Error` (feature `anyhow`). The first of those found,
+/// outermost first, decides.
+///
+/// ```
+/// use reqwest::StatusCode;
+/// use retry_core::Decision;
+/// use retry_core::predicates::reqwest::{StatusError, decide_in_chain};
+/// use std::time::Duration;
+///
+/// let boxed: Box<dyn std::error::Error + Send + Sync> =
+///     Box::new(StatusError::new(StatusCode::SERVICE_UNAVAILABLE, Some(Duration::from_secs(2))));
+/// assert_eq!(decide_in_chain(&boxed), Decision::RetryAfter(Duration::from_secs(2)));
+/// let other: Box<dyn std::error::Error + Send + Sync> = "invalid input".into();
+/// assert_eq!(decide_in_chain(&other), Decision::Stop);
+/// ```
+pub fn decide_in_chain<E: ErrorChain<M>, M>(error: &E) -> Decision {
+    let mut decision = Decision::Stop;
+    error.any_in_chain(&mut |e| {
+        if let Some(status) = e.downcast_ref::<StatusError>() {
+            decision = status.decision();
+        } else if let Some(reqwest) = e.downcast_ref::<reqwest::Error>() {
+            decision = is_transient_reqwest_error(reqwest).into();
+        } else if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            decision = super::io::is_transient_io_kind(io.kind()).into();
+        } else {
+            return false;
+        }
+        true
+    });
+    decision
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses() {
+        for code in [408, 429, 500, 502, 503, 504, 599] {
+            assert!(is_retryable_status(StatusCode::from_u16(code).unwrap()), "{code}");
+        }
+        for code in [200, 301, 400, 401, 403, 404, 409, 422, 501, 505, 511] {
+            assert!(!is_retryable_status(StatusCode::from_u16(code).unwrap()), "{code}");
+        }
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(parse_imf_fixdate("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
+        assert_eq!(parse_imf_fixdate("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777));
+        assert_eq!(parse_imf_fixdate("Tue, 29 Feb 2028 12:00:00 GMT"), Some(1_835_438_400));
+        assert_eq!(parse_imf_fixdate("Sun, 06 Nov 1994 08:49:37 UTC"), None);
+        assert_eq!(parse_imf_fixdate("Sunday, 06-Nov-94 08:49:37 GMT"), None);
+        assert_eq!(parse_imf_fixdate("Sun, 06 Foo 1994 08:49:37 GMT"), None);
+        assert_eq!(parse_imf_fixdate("Sun, 06 Nov 1994 25:49:37 GMT"), None);
+        assert_eq!(parse_retry_after(" 3 ", UNIX_EPOCH), Some(Duration::from_secs(3)));
+        assert_eq!(parse_retry_after("", UNIX_EPOCH), None);
+        assert_eq!(parse_retry_after("99999999999999999999999", UNIX_EPOCH), None);
+    }
+
+    #[test]
+    fn decisions() {
+        let e = StatusError::new(StatusCode::SERVICE_UNAVAILABLE, Some(Duration::ZERO));
+        assert_eq!(e.decision(), Decision::RetryAfter(Duration::ZERO));
+        let e = StatusError::new(StatusCode::BAD_REQUEST, Some(Duration::from_secs(1)));
+        assert_eq!(e.decision(), Decision::Stop);
+        let io: Box<dyn Error + Send + Sync> = Box::new(std::io::Error::from(std::io::ErrorKind::ConnectionReset));
+        assert_eq!(decide_in_chain(&io), Decision::Retry);
+    }
+}
