@@ -117,3 +117,15 @@ pub fn sleep<B, O, S: Sleeper>(policy: &Retry<B, O, S>, wait: Duration) -> S::Sl
 pub fn now<B, O, S: Sleeper>(policy: &Retry<B, O, S>) -> Instant {
     policy.sleeper.now()
 }
+
+/// `budget = ..`: takes the budget and records the call with it.
+pub fn deposit(budget: impl Into<crate::budget::SharedBudget>) -> crate::budget::SharedBudget {
+    let budget = budget.into();
+    crate::budget::RetryBudget::deposit(&budget);
+    budget
+}
+
+/// Gives the policy of an annotated function the call's budget.
+pub fn with_budget<B, O, S>(policy: Retry<B, O, S>, budget: &crate::budget::SharedBudget) -> Retry<B, O, S> {
+    policy.budget(budget.clone())
+}

@@ -4,7 +4,7 @@
 //! value is checked on its own here (`attempts = 0`, a bad unit); checks that
 //! relate keys to each other or to the function live in `valid.rs`.
 //!
-//! A new key (say `budget = <expr>`) is an entry in `KEYS`, a field in `Args`, and
+//! A new key is an entry in `KEYS`, a field in `Args`, and
 //! its place in the policy built by `Expansion::policy` in `expand.rs`; "unknown
 //! key", "given twice" and the "did you mean" suggestions follow from the table.
 
@@ -46,6 +46,7 @@ pub const KEYS: &[Key] = &[
     Key { name: "name", read: |input, args| set(&mut args.name, name(input.parse()?)?) },
     Key { name: "crate", read: |input, args| set(&mut args.krate, krate(input.parse()?)?) },
     Key { name: "sleeper", read: |input, args| set(&mut args.sleeper, input.parse()?) },
+    Key { name: "budget", read: |input, args| set(&mut args.budget, input.parse()?) },
 ];
 
 fn set<T>(slot: &mut Option<T>, value: T) -> syn::Result<()> {
@@ -70,6 +71,7 @@ pub struct Args {
     pub name: Option<LitStr>,
     pub krate: Option<Path>,
     pub sleeper: Option<Expr>,
+    pub budget: Option<Expr>,
     /// Every key given, as written, for the checks that relate keys.
     pub given: Vec<Ident>,
 }

@@ -141,12 +141,13 @@ impl<'a> Expansion<'a> {
     fn sync_loop(&self, attempt: TokenStream) -> TokenStream {
         let k = &self.krate;
         let [ret, fake] = [&self.ret.to_token_stream(), &self.fake_return()];
-        let (state, slot, outcome, error, policy, wait) = self.locals();
+        let (state, outcome, error, policy, wait) = self.locals();
         let (into_result, from_ok, from_err) = self.result_conversions(&outcome, &error);
         let new_policy = self.policy(quote!(()));
+        let budget = self.budget();
         quote! {
+            #budget
             let mut #state = #k::__private::CallState::new();
-            let mut #slot = #k::__private::Option::None;
             loop {
                 #[allow(clippy::redundant_closure_call)]
                 let #outcome: #ret = (|| { #fake #attempt })();
@@ -154,7 +155,7 @@ impl<'a> Expansion<'a> {
                     #from_ok,
                     #k::__private::Result::Err(#error) => #error,
                 };
-                let #policy = &*#slot.get_or_insert_with(|| #new_policy);
+                let #policy = &#new_policy;
                 match #state.on_failure(#policy, #error, #k::__private::now_blocking) {
                     #k::__private::Next::Retry(#wait) => #k::__private::sleep_blocking(#wait),
                     #k::__private::Next::Stop(#error) => return #from_err,
@@ -166,7 +167,7 @@ impl<'a> Expansion<'a> {
     fn async_loop(&self, attempt: TokenStream) -> TokenStream {
         let k = &self.krate;
         let [ret, fake] = [&self.ret.to_token_stream(), &self.fake_return()];
-        let (state, slot, outcome, error, policy, wait) = self.locals();
+        let (state, outcome, error, policy, wait) = self.locals();
         let (into_result, from_ok, from_err) = self.result_conversions(&outcome, &error);
         let range = self.sleeper_range();
         let at_sleeper = respan(k, range.0);
@@ -176,28 +177,33 @@ impl<'a> Expansion<'a> {
         });
         let now = call(quote_spanned!(range.1=> #at_sleeper::__private::now), quote!(#policy), range);
         let sleep = call(quote_spanned!(range.1=> #at_sleeper::__private::sleep), quote!(#policy, #wait), range);
+        let budget = self.budget();
         quote! {
+            #budget
             let mut #state = #k::__private::CallState::new();
-            let mut #slot = #k::__private::Option::None;
             loop {
                 let #outcome: #ret = async { #fake #attempt }.await;
                 let #error = match #into_result {
                     #from_ok,
                     #k::__private::Result::Err(#error) => #error,
                 };
-                let #policy = &*#slot.get_or_insert_with(|| #new_policy);
-                match #state.on_failure(#policy, #error, || #now) {
-                    #k::__private::Next::Retry(#wait) => #sleep.await,
-                    #k::__private::Next::Stop(#error) => return #from_err,
-                }
+                // The policy is built at each failure and dropped before the
+                // wait, so the future never carries it across an await.
+                let #wait = {
+                    let #policy = &#new_policy;
+                    match #state.on_failure(#policy, #error, || #now) {
+                        #k::__private::Next::Retry(#wait) => #sleep,
+                        #k::__private::Next::Stop(#error) => return #from_err,
+                    }
+                };
+                #wait.await;
             }
         }
     }
 
-    fn locals(&self) -> (Ident, Ident, Ident, Ident, Ident, Ident) {
+    fn locals(&self) -> (Ident, Ident, Ident, Ident, Ident) {
         (
             local("__retry_state"),
-            local("__retry_slot"),
             local("__retry_outcome"),
             local("__retry_error"),
             local("__retry_policy"),
@@ -239,12 +245,30 @@ impl<'a> Expansion<'a> {
         }
     }
 
-    /// `from_attribute(..)`: evaluated at the first failure only.
+    /// `from_attribute(..)`: evaluated at each failure, never on the success path.
     fn policy(&self, sleeper: TokenStream) -> TokenStream {
         let k = &self.krate;
         let (attempts, timeout, backoff) = (self.attempts(), self.timeout(), self.backoff());
         let (on, name) = (self.on(), self.name());
-        quote!(#k::__private::from_attribute(#attempts, #timeout, #backoff, #on, #sleeper, #name))
+        let policy = quote!(#k::__private::from_attribute(#attempts, #timeout, #backoff, #on, #sleeper, #name));
+        match &self.args.budget {
+            Some(_) => {
+                let budget = local("__retry_budget");
+                quote!(#k::__private::with_budget(#policy, &#budget))
+            }
+            None => policy,
+        }
+    }
+
+    /// With `budget = ..`: the budget, evaluated once per call before the first
+    /// attempt, which is also the call's deposit. Without it, nothing at all.
+    fn budget(&self) -> TokenStream {
+        let Some(expr) = &self.args.budget else { return TokenStream::new() };
+        let budget = local("__retry_budget");
+        let range = span_range(expr, expr.span());
+        let k = respan(&self.krate, range.0);
+        let deposit = call(quote_spanned!(range.1=> #k::__private::deposit), expr.to_token_stream(), range);
+        quote!(let #budget = #deposit;)
     }
 
     fn attempts(&self) -> TokenStream {
@@ -430,11 +454,11 @@ mod tests {
         let [Stmt::Expr(Expr::Call(pin), None)] = func.block.stmts.as_slice() else { panic!("one Box::pin call") };
         let Some(Expr::Async(future)) = pin.args.first() else { panic!("an async block") };
         let stmts = &future.block.stmts;
-        assert_eq!(stmts.len(), 6, "marker, two rebindings, state, slot, the loop");
+        assert_eq!(stmts.len(), 5, "marker, two rebindings, state, the loop");
         assert!(matches!(stmts[0], Stmt::Expr(Expr::If(_), None)));
         assert_eq!(quote!(#(#stmts)*).to_string().matches("let __self = self ;").count(), 1);
         assert!(matches!(stmts[1], Stmt::Local(_)) && matches!(stmts[2], Stmt::Local(_)));
-        let Stmt::Expr(Expr::Loop(retry_loop), None) = &stmts[5] else { panic!("the retry loop last") };
+        let Stmt::Expr(Expr::Loop(retry_loop), None) = &stmts[4] else { panic!("the retry loop last") };
         let attempt = quote!(#retry_loop).to_string();
         assert!(attempt.contains("let __ret : io :: Result < String > = { __self . send (& request) } ;"));
         assert!(attempt.contains("type_name :: < Self >"), "a method: named by its type");

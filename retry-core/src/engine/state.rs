@@ -47,27 +47,51 @@ pub enum Step {
 /// assert!(matches!(state.on_failure(&policy, io::Error::other("b"), Instant::now), Next::Stop(e) if e.to_string() == "b"));
 /// # Ok::<(), retry_core::ConfigError>(())
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct CallState {
     retries: u32,
     first_failure: Option<Instant>,
-    waited: Duration,
-    previous: Duration,
-    upcoming: Option<Duration>,
+    waited: Nanos,
+    previous: Nanos,
+    upcoming: Nanos,
     rng: Option<Rng>,
+}
+
+/// A duration in saturating nanoseconds; `Nanos::NONE` marks "not drawn yet".
+///
+/// `CallState` lives inside every annotated `async fn`'s future, so it is kept
+/// small: three `u64`s instead of two `Duration`s and an `Option<Duration>`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Nanos(u64);
+
+impl Nanos {
+    const NONE: Nanos = Nanos(u64::MAX);
+
+    /// Saturates one below the sentinel: 584 years is "forever" for a wait.
+    fn from(duration: Duration) -> Nanos {
+        Nanos(u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX).min(u64::MAX - 1))
+    }
+
+    fn get(self) -> Duration {
+        Duration::from_nanos(self.0)
+    }
+
+    fn take(&mut self) -> Option<Duration> {
+        let taken = std::mem::replace(self, Nanos::NONE);
+        (taken != Nanos::NONE).then(|| taken.get())
+    }
+}
+
+impl Default for CallState {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl CallState {
     /// The state before the first attempt.
     pub const fn new() -> Self {
-        Self {
-            retries: 0,
-            first_failure: None,
-            waited: Duration::ZERO,
-            previous: Duration::ZERO,
-            upcoming: None,
-            rng: None,
-        }
+        Self { retries: 0, first_failure: None, waited: Nanos(0), previous: Nanos(0), upcoming: Nanos::NONE, rng: None }
     }
 
     /// Retries scheduled so far.
@@ -77,7 +101,7 @@ impl CallState {
 
     /// The sum of the waits scheduled so far.
     pub fn waited(&self) -> Duration {
-        self.waited
+        self.waited.get()
     }
 
     /// Decides what follows `error`, handing the error back when the call stops.
@@ -145,7 +169,10 @@ impl CallState {
             }
         }
 
-        if let Some(budget) = &policy.budget
+        // Testing mode skips the budget as it skips the deadline: a test's
+        // zero-wait retries should not drain, or be refused by, a shared budget.
+        if switches.testing.is_none()
+            && let Some(budget) = &policy.budget
             && !budget.withdraw()
         {
             if instrument::enabled() {
@@ -154,7 +181,7 @@ impl CallState {
                         name,
                         retry_num,
                         wait_for: wait,
-                        waited_so_far: self.waited,
+                        waited_so_far: self.waited.get(),
                         caused_by: error,
                         error_type: instrument::error_type_name::<E>(),
                     })
@@ -164,39 +191,37 @@ impl CallState {
         }
 
         self.retries = retry_num;
-        self.previous = backoff_wait;
+        self.previous = Nanos::from(backoff_wait);
         if instrument::enabled() {
             policy.name.with_str(|name| {
                 instrument::run(&RetryDetails {
                     name,
                     retry_num,
                     wait_for: wait,
-                    waited_so_far: self.waited,
+                    waited_so_far: self.waited.get(),
                     caused_by: error,
                     error_type: instrument::error_type_name::<E>(),
                 })
             });
         }
-        self.waited = self.waited.saturating_add(wait);
+        self.waited = Nanos::from(self.waited.get().saturating_add(wait));
         Step::Retry(wait)
     }
 
     /// The next attempt's number and its would-be wait, for blocks that show them.
     pub fn attempt<B: Backoff, O, S>(&mut self, policy: &Retry<B, O, S>) -> Attempt {
         let num = self.retries.saturating_add(1);
-        let next_wait = match self.upcoming {
+        let next_wait = match self.upcoming.take() {
             Some(wait) => wait,
-            None => {
-                let wait = self.draw(policy, num);
-                *self.upcoming.insert(wait)
-            }
+            None => self.draw(policy, num),
         };
+        self.upcoming = Nanos::from(next_wait);
         Attempt { num, next_wait }
     }
 
     fn draw<B: Backoff, O, S>(&mut self, policy: &Retry<B, O, S>, retry_num: u32) -> Duration {
         let rng = self.rng.get_or_insert_with(|| policy.seed.map_or_else(Rng::from_entropy, Rng::seeded));
-        policy.backoff.wait(retry_num, self.previous, rng)
+        policy.backoff.wait(retry_num, self.previous.get(), rng)
     }
 }
 
@@ -258,6 +283,22 @@ mod tests {
         let mut state = CallState::new();
         let step = state.step(&no_deadline, &io::Error::other("a"), || panic!("no clock read without a timeout"));
         assert_eq!(step, Step::Retry(Duration::ZERO));
+    }
+
+    #[test]
+    fn default_has_no_wait_drawn_yet() {
+        let policy = Retry::builder().seed(5).build().unwrap();
+        let (mut a, mut b) = (CallState::default(), CallState::new());
+        assert_eq!(a.attempt(&policy), b.attempt(&policy));
+        assert!(a.attempt(&policy).next_wait() >= Duration::from_millis(100), "drawn from the backoff, not zero");
+    }
+
+    #[test]
+    fn waits_saturate_below_the_sentinel() {
+        assert_eq!(Nanos::from(Duration::MAX), Nanos(u64::MAX - 1));
+        let mut n = Nanos::from(Duration::MAX);
+        assert!(n.take().is_some());
+        assert_eq!(n.take(), None);
     }
 
     #[test]

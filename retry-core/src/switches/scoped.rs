@@ -36,14 +36,15 @@ pub(crate) fn current() -> Overrides {
 /// ```
 /// use retry_core::{Scoped, TestMode, is_active, is_testing};
 ///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
 /// let seen = Scoped::new().active(false).testing(TestMode::new(1)).run(|| (is_active(), is_testing()));
 /// assert_eq!(seen, (false, true));
 /// assert!(is_active());
 ///
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() {
 /// let inside = Scoped::new().active(false).wrap(async { is_active() }).await;
 /// assert!(!inside);
+/// assert!(is_active(), "the scope ends with the future");
 /// # }
 /// ```
 ///
