@@ -24,6 +24,15 @@ struct Slot {
 }
 
 impl Slot {
+    /// `GET key` once; a failure drops the connection so the next command reconnects.
+    fn get(&self, key: &str) -> RedisResult<Option<String>> {
+        let result = self.with(|conn| redis::cmd("GET").arg(key).query(conn));
+        if result.is_err() {
+            self.drop_connection();
+        }
+        result
+    }
+
     fn new(url: &str) -> RedisResult<Self> {
         Ok(Slot {
             client: Client::open(url)?,
@@ -107,11 +116,7 @@ impl Store {
     ///
     /// Any error of the connection or the command.
     pub fn get(&self, key: &str) -> RedisResult<Option<String>> {
-        let result = self.slot.with(|conn| redis::cmd("GET").arg(key).query(conn));
-        if result.is_err() {
-            self.slot.drop_connection();
-        }
-        result
+        self.slot.get(key)
     }
 
     /// How many connections the store has opened (connected successfully).
@@ -167,11 +172,7 @@ impl PyStyleStore {
     ///
     /// Any error of the connection or the command.
     pub fn get(&self, key: &str) -> RedisResult<Option<String>> {
-        let result = self.slot.with(|conn| redis::cmd("GET").arg(key).query(conn));
-        if result.is_err() {
-            self.slot.drop_connection();
-        }
-        result
+        self.slot.get(key)
     }
 
     /// How many connections the store has opened (connected successfully).

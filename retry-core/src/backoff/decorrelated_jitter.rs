@@ -41,26 +41,9 @@ pub struct DecorrelatedJitterBackoff {
     pub(crate) base: Duration,
 }
 
-impl DecorrelatedJitterBackoff {
-    /// Default `cap`: 512 ms (redis-py's `DEFAULT_CAP`).
-    ///
-    /// ```
-    /// use retry_core::backoff::DecorrelatedJitterBackoff;
-    /// use std::time::Duration;
-    ///
-    /// assert_eq!(DecorrelatedJitterBackoff::DEFAULT_CAP, Duration::from_millis(512));
-    /// ```
-    pub const DEFAULT_CAP: Duration = Duration::from_millis(512);
-    /// Default `base`: 8 ms (redis-py's `DEFAULT_BASE`).
-    ///
-    /// ```
-    /// use retry_core::backoff::DecorrelatedJitterBackoff;
-    /// use std::time::Duration;
-    ///
-    /// assert_eq!(DecorrelatedJitterBackoff::DEFAULT_BASE, Duration::from_millis(8));
-    /// ```
-    pub const DEFAULT_BASE: Duration = Duration::from_millis(8);
+super::cap_and_base!(DecorrelatedJitterBackoff);
 
+impl DecorrelatedJitterBackoff {
     /// Waits of at least `base` (unless `cap` is smaller), at most three times the
     /// previous one, never above `cap`.
     ///
@@ -74,36 +57,6 @@ impl DecorrelatedJitterBackoff {
     /// ```
     pub const fn new(cap: Duration, base: Duration) -> Self {
         Self { cap, base }
-    }
-
-    /// Upper bound of every wait.
-    ///
-    /// ```
-    /// use retry_core::backoff::DecorrelatedJitterBackoff;
-    /// use std::time::Duration;
-    ///
-    /// assert_eq!(DecorrelatedJitterBackoff::default().cap(), Duration::from_millis(512));
-    /// ```
-    pub const fn cap(&self) -> Duration {
-        self.cap
-    }
-
-    /// Lower bound of every draw, and the first wait of each call.
-    ///
-    /// ```
-    /// use retry_core::backoff::DecorrelatedJitterBackoff;
-    /// use std::time::Duration;
-    ///
-    /// assert_eq!(DecorrelatedJitterBackoff::default().base(), Duration::from_millis(8));
-    /// ```
-    pub const fn base(&self) -> Duration {
-        self.base
-    }
-}
-
-impl Default for DecorrelatedJitterBackoff {
-    fn default() -> Self {
-        Self::new(Self::DEFAULT_CAP, Self::DEFAULT_BASE)
     }
 }
 

@@ -38,26 +38,9 @@ pub struct EqualJitterBackoff {
     pub(crate) base: Duration,
 }
 
-impl EqualJitterBackoff {
-    /// Default `cap`: 512 ms (redis-py's `DEFAULT_CAP`).
-    ///
-    /// ```
-    /// use retry_core::backoff::EqualJitterBackoff;
-    /// use std::time::Duration;
-    ///
-    /// assert_eq!(EqualJitterBackoff::DEFAULT_CAP, Duration::from_millis(512));
-    /// ```
-    pub const DEFAULT_CAP: Duration = Duration::from_millis(512);
-    /// Default `base`: 8 ms (redis-py's `DEFAULT_BASE`).
-    ///
-    /// ```
-    /// use retry_core::backoff::EqualJitterBackoff;
-    /// use std::time::Duration;
-    ///
-    /// assert_eq!(EqualJitterBackoff::DEFAULT_BASE, Duration::from_millis(8));
-    /// ```
-    pub const DEFAULT_BASE: Duration = Duration::from_millis(8);
+super::cap_and_base!(EqualJitterBackoff);
 
+impl EqualJitterBackoff {
     /// Waits between half of and all of `base * 2^n`, never above `cap`.
     ///
     /// ```
@@ -71,36 +54,6 @@ impl EqualJitterBackoff {
     /// ```
     pub const fn new(cap: Duration, base: Duration) -> Self {
         Self { cap, base }
-    }
-
-    /// Upper bound of every wait.
-    ///
-    /// ```
-    /// use retry_core::backoff::EqualJitterBackoff;
-    /// use std::time::Duration;
-    ///
-    /// assert_eq!(EqualJitterBackoff::default().cap(), Duration::from_millis(512));
-    /// ```
-    pub const fn cap(&self) -> Duration {
-        self.cap
-    }
-
-    /// The duration that is doubled once per retry before halving.
-    ///
-    /// ```
-    /// use retry_core::backoff::EqualJitterBackoff;
-    /// use std::time::Duration;
-    ///
-    /// assert_eq!(EqualJitterBackoff::default().base(), Duration::from_millis(8));
-    /// ```
-    pub const fn base(&self) -> Duration {
-        self.base
-    }
-}
-
-impl Default for EqualJitterBackoff {
-    fn default() -> Self {
-        Self::new(Self::DEFAULT_CAP, Self::DEFAULT_BASE)
     }
 }
 

@@ -36,26 +36,9 @@ pub struct ExponentialBackoff {
     pub(crate) base: Duration,
 }
 
-impl ExponentialBackoff {
-    /// Default `cap`: 512 ms (redis-py's `DEFAULT_CAP`).
-    ///
-    /// ```
-    /// use retry_core::backoff::ExponentialBackoff;
-    /// use std::time::Duration;
-    ///
-    /// assert_eq!(ExponentialBackoff::DEFAULT_CAP, Duration::from_millis(512));
-    /// ```
-    pub const DEFAULT_CAP: Duration = Duration::from_millis(512);
-    /// Default `base`: 8 ms (redis-py's `DEFAULT_BASE`).
-    ///
-    /// ```
-    /// use retry_core::backoff::ExponentialBackoff;
-    /// use std::time::Duration;
-    ///
-    /// assert_eq!(ExponentialBackoff::DEFAULT_BASE, Duration::from_millis(8));
-    /// ```
-    pub const DEFAULT_BASE: Duration = Duration::from_millis(8);
+super::cap_and_base!(ExponentialBackoff);
 
+impl ExponentialBackoff {
     /// A schedule growing from `base` by doubling, never above `cap`.
     ///
     /// ```
@@ -68,36 +51,6 @@ impl ExponentialBackoff {
     /// ```
     pub const fn new(cap: Duration, base: Duration) -> Self {
         Self { cap, base }
-    }
-
-    /// Upper bound of every wait.
-    ///
-    /// ```
-    /// use retry_core::backoff::ExponentialBackoff;
-    /// use std::time::Duration;
-    ///
-    /// assert_eq!(ExponentialBackoff::default().cap(), Duration::from_millis(512));
-    /// ```
-    pub const fn cap(&self) -> Duration {
-        self.cap
-    }
-
-    /// The duration that is doubled once per retry.
-    ///
-    /// ```
-    /// use retry_core::backoff::ExponentialBackoff;
-    /// use std::time::Duration;
-    ///
-    /// assert_eq!(ExponentialBackoff::default().base(), Duration::from_millis(8));
-    /// ```
-    pub const fn base(&self) -> Duration {
-        self.base
-    }
-}
-
-impl Default for ExponentialBackoff {
-    fn default() -> Self {
-        Self::new(Self::DEFAULT_CAP, Self::DEFAULT_BASE)
     }
 }
 

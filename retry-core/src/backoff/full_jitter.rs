@@ -38,26 +38,9 @@ pub struct FullJitterBackoff {
     pub(crate) base: Duration,
 }
 
-impl FullJitterBackoff {
-    /// Default `cap`: 512 ms (redis-py's `DEFAULT_CAP`).
-    ///
-    /// ```
-    /// use retry_core::backoff::FullJitterBackoff;
-    /// use std::time::Duration;
-    ///
-    /// assert_eq!(FullJitterBackoff::DEFAULT_CAP, Duration::from_millis(512));
-    /// ```
-    pub const DEFAULT_CAP: Duration = Duration::from_millis(512);
-    /// Default `base`: 8 ms (redis-py's `DEFAULT_BASE`).
-    ///
-    /// ```
-    /// use retry_core::backoff::FullJitterBackoff;
-    /// use std::time::Duration;
-    ///
-    /// assert_eq!(FullJitterBackoff::DEFAULT_BASE, Duration::from_millis(8));
-    /// ```
-    pub const DEFAULT_BASE: Duration = Duration::from_millis(8);
+super::cap_and_base!(FullJitterBackoff);
 
+impl FullJitterBackoff {
     /// Waits drawn up to `base * 2^n`, never above `cap`.
     ///
     /// ```
@@ -70,36 +53,6 @@ impl FullJitterBackoff {
     /// ```
     pub const fn new(cap: Duration, base: Duration) -> Self {
         Self { cap, base }
-    }
-
-    /// Upper bound of every wait.
-    ///
-    /// ```
-    /// use retry_core::backoff::FullJitterBackoff;
-    /// use std::time::Duration;
-    ///
-    /// assert_eq!(FullJitterBackoff::default().cap(), Duration::from_millis(512));
-    /// ```
-    pub const fn cap(&self) -> Duration {
-        self.cap
-    }
-
-    /// The duration that is doubled once per retry to give the draw's upper bound.
-    ///
-    /// ```
-    /// use retry_core::backoff::FullJitterBackoff;
-    /// use std::time::Duration;
-    ///
-    /// assert_eq!(FullJitterBackoff::default().base(), Duration::from_millis(8));
-    /// ```
-    pub const fn base(&self) -> Duration {
-        self.base
-    }
-}
-
-impl Default for FullJitterBackoff {
-    fn default() -> Self {
-        Self::new(Self::DEFAULT_CAP, Self::DEFAULT_BASE)
     }
 }
 

@@ -8,6 +8,61 @@
 //! All arithmetic saturates: no strategy panics, overflows, or returns NaN for any
 //! retry number up to `u32::MAX` and any configuration its constructor accepts.
 
+/// The parts the four cap-and-base strategies of redis-py share: its defaults
+/// (cap 512 ms, base 8 ms), the two accessors and `Default`.
+macro_rules! cap_and_base {
+    ($name:ident) => {
+        impl $name {
+            #[doc = concat!(
+                                "Default `cap`: 512 ms (redis-py's `DEFAULT_CAP`).\n\n```\nuse retry_core::backoff::",
+                                stringify!($name),
+                                ";\nuse std::time::Duration;\n\nassert_eq!(",
+                                stringify!($name),
+                                "::DEFAULT_CAP, Duration::from_millis(512));\n```"
+                            )]
+            pub const DEFAULT_CAP: Duration = Duration::from_millis(512);
+
+            #[doc = concat!(
+                                "Default `base`: 8 ms (redis-py's `DEFAULT_BASE`).\n\n```\nuse retry_core::backoff::",
+                                stringify!($name),
+                                ";\nuse std::time::Duration;\n\nassert_eq!(",
+                                stringify!($name),
+                                "::DEFAULT_BASE, Duration::from_millis(8));\n```"
+                            )]
+            pub const DEFAULT_BASE: Duration = Duration::from_millis(8);
+
+            #[doc = concat!(
+                                "Upper bound of every wait.\n\n```\nuse retry_core::backoff::",
+                                stringify!($name),
+                                ";\nuse std::time::Duration;\n\nassert_eq!(",
+                                stringify!($name),
+                                "::default().cap(), Duration::from_millis(512));\n```"
+                            )]
+            pub const fn cap(&self) -> Duration {
+                self.cap
+            }
+
+            #[doc = concat!(
+                                "The base of the exponential `base * 2^n`.\n\n```\nuse retry_core::backoff::",
+                                stringify!($name),
+                                ";\nuse std::time::Duration;\n\nassert_eq!(",
+                                stringify!($name),
+                                "::default().base(), Duration::from_millis(8));\n```"
+                            )]
+            pub const fn base(&self) -> Duration {
+                self.base
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new(Self::DEFAULT_CAP, Self::DEFAULT_BASE)
+            }
+        }
+    };
+}
+use cap_and_base;
+
 mod constant;
 mod decorrelated_jitter;
 mod default;

@@ -175,26 +175,29 @@ impl CallState {
             && let Some(budget) = &policy.budget
             && !budget.withdraw()
         {
-            if instrument::enabled() {
-                policy.name.with_str(|name| {
-                    instrument::run_budget_exhausted(&RetryDetails {
-                        name,
-                        retry_num,
-                        wait_for: wait,
-                        waited_so_far: self.waited.get(),
-                        caused_by: error,
-                        error_type: instrument::error_type_name::<E>(),
-                    })
-                });
-            }
+            self.report(policy, retry_num, wait, error, instrument::run_budget_exhausted);
             return Step::Return;
         }
 
         self.retries = retry_num;
         self.previous = Nanos::from(backoff_wait);
+        self.report(policy, retry_num, wait, error, instrument::run);
+        self.waited = Nanos::from(self.waited.get().saturating_add(wait));
+        Step::Retry(wait)
+    }
+
+    /// Tells the hooks about retry `retry_num`, if any hook is on.
+    fn report<B, O, S, E: Debug>(
+        &self,
+        policy: &Retry<B, O, S>,
+        retry_num: u32,
+        wait: Duration,
+        error: &E,
+        run: fn(&RetryDetails<'_>),
+    ) {
         if instrument::enabled() {
             policy.name.with_str(|name| {
-                instrument::run(&RetryDetails {
+                run(&RetryDetails {
                     name,
                     retry_num,
                     wait_for: wait,
@@ -204,8 +207,6 @@ impl CallState {
                 })
             });
         }
-        self.waited = Nanos::from(self.waited.get().saturating_add(wait));
-        Step::Retry(wait)
     }
 
     /// The next attempt's number and its would-be wait, for blocks that show them.
