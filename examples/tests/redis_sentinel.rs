@@ -78,32 +78,50 @@ fn replicated_writes_ride_out_a_failover() {
         (failover_took, new_master, longest)
     });
 
+    // The sentinel's view can move on after the first promotion (a CI run once
+    // ended with the client on the old master's port, on a loaded machine where
+    // the sentinel may fail over again): what must hold is that the client
+    // follows the sentinel's *current* view, and that nothing acknowledged is
+    // lost on whichever server is master now.
+    let diagnose = || format!("sentinel log:\n{}", sentinel.log_tail(40));
     assert_eq!(acked.load(Ordering::SeqCst), WRITES, "every write was acknowledged");
-    assert_eq!(new_master, replica.port(), "the sentinel promoted the replica");
-    assert_eq!(client.master_port(), new_master, "the client follows the sentinel");
-    assert_eq!(master.role().expect("ROLE"), "slave", "the old master rejoined as a replica");
+    assert_eq!(new_master, replica.port(), "the sentinel promoted the replica first");
+    // One more write once the dust has settled, so that the client has met any
+    // later change of master (a demoted master answers READONLY).
+    client.set_replicated(&key(WRITES), &value(WRITES)).unwrap_or_else(|e| panic!("{e}; {}", diagnose()));
+    let current = sentinel.master_port().expect("ask the sentinel for the master");
+    assert_eq!(client.master_port(), current, "the client follows the sentinel; {}", diagnose());
+    let (current_master, other) = if current == replica.port() { (&replica, &master) } else { (&master, &replica) };
+    assert_eq!(current_master.port(), current, "the master is one of the two servers; {}", diagnose());
+    assert_eq!(current_master.role().expect("ROLE"), "master", "{}", diagnose());
+    assert_eq!(other.role().expect("ROLE"), "slave", "the other server is a replica; {}", diagnose());
 
-    // No acknowledged write lost: all of them are on the new master.
-    let mut conn = replica.connection().expect("connect to the new master");
-    for i in 0..WRITES {
+    // No acknowledged write lost: all of them are on the current master.
+    let mut conn = current_master.connection().expect("connect to the current master");
+    for i in 0..=WRITES {
         let stored: Option<String> = redis::cmd("GET").arg(key(i)).query(&mut conn).expect("GET");
-        assert_eq!(stored, Some(value(i)), "acknowledged write {i} is on the new master");
+        assert_eq!(stored, Some(value(i)), "acknowledged write {i} is on the current master");
     }
 
     let stats = client.stats();
-    assert_eq!(stats.master_changes, 1);
+    assert!(stats.master_changes >= 1, "the client switched to the promoted master; {}", diagnose());
+    if stats.master_changes > 1 {
+        println!("the sentinel failed over {} times; {}", stats.master_changes, diagnose());
+    }
     assert!(stats.refreshes >= 1, "the inner retries gave up at least once, so the sentinel was asked");
     // Every failed attempt was either retried (a hook ran, counted in
     // retries_total) or ended an inner cycle (a refresh).
-    let failures = stats.attempts as usize - WRITES;
+    let failures = stats.attempts as usize - (WRITES + 1);
     let metrics = MetricsServer::start_default().expect("metrics server");
     let exposition = parse(&scrape(&metrics.url()).expect("scrape")).expect("valid exposition");
     let retries = exposition.sum("retries_total", &[("callable", FailoverClient::NAME)]);
     assert_eq!(retries as usize, failures - stats.refreshes as usize);
     println!(
         "failover: the sentinel promoted :{new_master} {failover_took:.2?} after the master was killed; \
-         the longest write took {longest_write:.2?}; {WRITES} writes needed {} attempts: \
+         the longest write took {longest_write:.2?}; {} writes needed {} attempts: \
          {retries} retries (retries_total) in {} refresh cycles",
-        stats.attempts, stats.refreshes
+        WRITES + 1,
+        stats.attempts,
+        stats.refreshes
     );
 }
