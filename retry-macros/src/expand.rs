@@ -141,13 +141,13 @@ impl<'a> Expansion<'a> {
     fn sync_loop(&self, attempt: TokenStream) -> TokenStream {
         let k = &self.krate;
         let [ret, fake] = [&self.ret.to_token_stream(), &self.fake_return()];
-        let (state, outcome, error, policy, wait) = self.locals();
+        let (state, outcome, error, _, _) = self.locals();
         let (into_result, from_ok, from_err) = self.result_conversions(&outcome, &error);
         let new_policy = self.policy(quote!(()));
         let budget = self.budget();
         quote! {
             #budget
-            let mut #state = #k::__private::CallState::new();
+            let mut #state = #k::__private::Option::None;
             loop {
                 #[allow(clippy::redundant_closure_call)]
                 let #outcome: #ret = (|| { #fake #attempt })();
@@ -155,10 +155,8 @@ impl<'a> Expansion<'a> {
                     #from_ok,
                     #k::__private::Result::Err(#error) => #error,
                 };
-                let #policy = &#new_policy;
-                match #state.on_failure(#policy, #error, #k::__private::now_blocking) {
-                    #k::__private::Next::Retry(#wait) => #k::__private::sleep_blocking(#wait),
-                    #k::__private::Next::Stop(#error) => return #from_err,
+                if let #k::__private::Option::Some(#error) = #k::__private::fail_blocking(&mut #state, || #new_policy, #error) {
+                    return #from_err;
                 }
             }
         }
@@ -167,7 +165,7 @@ impl<'a> Expansion<'a> {
     fn async_loop(&self, attempt: TokenStream) -> TokenStream {
         let k = &self.krate;
         let [ret, fake] = [&self.ret.to_token_stream(), &self.fake_return()];
-        let (state, outcome, error, policy, wait) = self.locals();
+        let (state, outcome, error, _, wait) = self.locals();
         let (into_result, from_ok, from_err) = self.result_conversions(&outcome, &error);
         let range = self.sleeper_range();
         let at_sleeper = respan(k, range.0);
@@ -175,28 +173,27 @@ impl<'a> Expansion<'a> {
             Some(sleeper) => sleeper.to_token_stream(),
             None => call(quote_spanned!(range.1=> #at_sleeper::__private::default_sleeper), quote!(), range),
         });
-        let now = call(quote_spanned!(range.1=> #at_sleeper::__private::now), quote!(#policy), range);
-        let sleep = call(quote_spanned!(range.1=> #at_sleeper::__private::sleep), quote!(#policy, #wait), range);
+        // Checked where the sleeper is written, so that a wrong one is reported there.
+        let checked_policy = call(quote_spanned!(range.1=> #at_sleeper::__private::with_sleeper), new_policy, range);
         let budget = self.budget();
         quote! {
             #budget
-            let mut #state = #k::__private::CallState::new();
+            let mut #state = #k::__private::Option::None;
             loop {
                 let #outcome: #ret = async { #fake #attempt }.await;
                 let #error = match #into_result {
                     #from_ok,
                     #k::__private::Result::Err(#error) => #error,
                 };
-                // The policy is built at each failure and dropped before the
-                // wait, so the future never carries it across an await.
-                let #wait = {
-                    let #policy = &#new_policy;
-                    match #state.on_failure(#policy, #error, || #now) {
-                        #k::__private::Next::Retry(#wait) => #sleep,
-                        #k::__private::Next::Stop(#error) => return #from_err,
+                // The policy is built and dropped out of line, at each failure, so
+                // the future never carries it across an await.
+                let #wait = ::core::pin::pin!(
+                    match #k::__private::fail_async(&mut #state, || #checked_policy, #error) {
+                        #k::__private::Result::Ok(#wait) => #wait,
+                        #k::__private::Result::Err(#error) => return #from_err,
                     }
-                };
-                #wait.await;
+                );
+                #k::__private::wait(#wait).await;
             }
         }
     }

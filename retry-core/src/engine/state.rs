@@ -152,11 +152,17 @@ impl CallState {
             return Step::GiveUp;
         }
 
-        let backoff_wait = self.upcoming.take().unwrap_or_else(|| self.draw(policy, retry_num));
-        let wait = match (switches.testing, forced_wait) {
-            (Some(_), _) => Duration::ZERO,
-            (None, Some(forced)) => forced,
-            (None, None) => backoff_wait,
+        // Testing mode waits nothing, so it draws no backoff unless the attempt
+        // already peeked at it (the draw was most of the cost of a zero-wait retry).
+        let backoff_wait = match (self.upcoming.take(), switches.testing) {
+            (Some(drawn), _) => Some(drawn),
+            (None, Some(_)) => None,
+            (None, None) => Some(self.draw(policy, retry_num)),
+        };
+        let wait = match (switches.testing, forced_wait, backoff_wait) {
+            (Some(_), _, _) | (None, None, None) => Duration::ZERO,
+            (None, Some(forced), _) => forced,
+            (None, None, Some(drawn)) => drawn,
         };
 
         if switches.testing.is_none()
@@ -180,7 +186,9 @@ impl CallState {
         }
 
         self.retries = retry_num;
-        self.previous = Nanos::from(backoff_wait);
+        if let Some(drawn) = backoff_wait {
+            self.previous = Nanos::from(drawn);
+        }
         self.report(policy, retry_num, wait, error, instrument::run);
         self.waited = Nanos::from(self.waited.get().saturating_add(wait));
         Step::Retry(wait)

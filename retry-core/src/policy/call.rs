@@ -99,7 +99,7 @@ impl<B: Backoff, O, S> Retry<B, O, S> {
             match op(state.attempt(self)).await {
                 Ok(value) => return Ok(value),
                 Err(error) => match state.on_failure(self, error, || self.sleeper.now()) {
-                    Next::Retry(wait) => self.sleeper.sleep(wait).await,
+                    Next::Retry(wait) => crate::sleep::wait(&self.sleeper, wait).await,
                     Next::Stop(error) => return Err(error),
                 },
             }

@@ -111,7 +111,7 @@ impl<B: Backoff, O, S> Retry<B, O, S> {
                 fail(&error).await;
             }
             match step {
-                Step::Retry(wait) => self.sleeper.sleep(wait).await,
+                Step::Retry(wait) => crate::sleep::wait(&self.sleeper, wait).await,
                 Step::GiveUp | Step::Return => return Err(error),
             }
         }

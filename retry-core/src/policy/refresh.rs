@@ -95,7 +95,7 @@ impl<B: Backoff, O, S> Retry<B, O, S> {
                 Err(error) => error,
             };
             match state.step(self, &error, || self.sleeper.now()) {
-                Step::Retry(wait) => self.sleeper.sleep(wait).await,
+                Step::Retry(wait) => crate::sleep::wait(&self.sleeper, wait).await,
                 Step::GiveUp if cycle < cycles => {
                     cycle += 1;
                     refresh(&error).await;

@@ -49,6 +49,18 @@ pub trait Sleeper {
     }
 }
 
+/// Starts a wait of `wait`, or none for a zero wait (testing mode, `NoBackoff`):
+/// tokio would still register a timer and round it up to its 1 ms tick, which
+/// made every zero-wait async retry cost a millisecond of real time.
+pub(crate) fn start<S: Sleeper>(sleeper: &S, wait: Duration) -> Option<S::Sleep> {
+    (!wait.is_zero()).then(|| sleeper.sleep(wait))
+}
+
+/// Waits `wait` with `sleeper`; a zero wait returns at once ([`start`]).
+pub(crate) async fn wait<S: Sleeper>(sleeper: &S, wait: Duration) {
+    crate::__private::wait(std::pin::pin!(start(sleeper, wait))).await;
+}
+
 /// How sync retrying waits, and what time it is.
 pub trait BlockingSleeper {
     /// Blocks for `wait`.

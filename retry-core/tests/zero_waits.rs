@@ -1,0 +1,53 @@
+//! A zero wait (testing mode) starts no sleep at all: tokio would round it up
+//! to its 1 ms timer tick, so ten zero-wait retries would take ten real
+//! milliseconds. Counted with a sleeper that records every wait it is asked for.
+
+use retry_core::sleep::Sleeper;
+use retry_core::{Retry, Scoped, TestMode, error_type, retry};
+use std::cell::Cell;
+use std::io;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+static SLEEPS: AtomicU32 = AtomicU32::new(0);
+
+/// Counts the sleeps it starts; each completes at once.
+#[derive(Clone, Copy, Default)]
+struct CountingSleeper;
+
+impl Sleeper for CountingSleeper {
+    type Sleep = std::future::Ready<()>;
+    fn sleep(&self, _: Duration) -> Self::Sleep {
+        SLEEPS.fetch_add(1, Ordering::SeqCst);
+        std::future::ready(())
+    }
+}
+
+#[retry(on = io::Error, sleeper = CountingSleeper)]
+async fn flaky(calls: &Cell<u32>) -> io::Result<u32> {
+    calls.set(calls.get() + 1);
+    if calls.get() < 4 { Err(io::Error::other("not yet")) } else { Ok(calls.get()) }
+}
+
+#[tokio::test]
+async fn zero_waits_start_no_sleep_and_real_waits_do() {
+    // One test for both halves, so that no other test touches SLEEPS meanwhile.
+    let calls = Cell::new(0);
+    let testing = Scoped::new().testing(TestMode::new(10));
+    assert_eq!(testing.wrap(flaky(&calls)).await.unwrap(), 4);
+    let policy = Retry::default().sleeper(CountingSleeper).on(error_type::<io::Error>());
+    let tries = Cell::new(0);
+    let result = testing
+        .wrap(policy.call_async(async |_| {
+            tries.set(tries.get() + 1);
+            if tries.get() < 3 { Err(io::Error::other("not yet")) } else { Ok(()) }
+        }))
+        .await;
+    assert!(result.is_ok());
+    assert_eq!(SLEEPS.load(Ordering::SeqCst), 0, "three + two zero-wait retries, no sleep started");
+
+    // Outside testing mode the same function sleeps once per retry.
+    calls.set(0);
+    assert_eq!(flaky(&calls).await.unwrap(), 4);
+    assert_eq!(SLEEPS.load(Ordering::SeqCst), 3);
+}
