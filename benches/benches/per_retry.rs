@@ -1,0 +1,93 @@
+//! Table 3: the cost of one retry with zero waits. Each subject runs a call that
+//! fails 9 times and then succeeds (10 attempts), and the same call failing 0
+//! times; `report` turns the two into nanoseconds per retry: (t9 - t0) / 9.
+//!
+//! `#[retry]` runs in testing mode (zero waits, 10 attempts), once with hooks
+//! off, then with the Prometheus counter, the tracing event (to a subscriber
+//! that discards it), and both. backon runs with a constant zero delay, once
+//! with its default `std::thread::sleep` sleeper and once with a sleeper that
+//! does nothing. The async subjects run on a current-thread tokio runtime.
+//!
+//! `cargo bench -p retry-benches --bench per_retry`
+
+use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main, measurement::WallTime};
+use retry_benches::{
+    Hooks, backon_flaky_async, backon_flaky_sync, backon_flaky_sync_nosleep, discard_tracing, flaky, ours_flaky_async,
+    ours_flaky_sync, run_flaky, testing_mode, tokio_retry2_flaky_async,
+};
+use std::cell::Cell;
+use std::hint::black_box;
+use std::time::Duration;
+
+/// Failures per measured call: 9 retries, the most testing mode's 10 attempts allow.
+const FAILURES: u32 = 9;
+
+const HOOKS: [(Hooks, &str); 4] =
+    [(Hooks::Off, "off"), (Hooks::Prometheus, "prometheus"), (Hooks::Tracing, "tracing"), (Hooks::Both, "both")];
+
+/// Benches `subject` with 0 and with [`FAILURES`] failures, as `<name>_0` and `<name>_9`.
+fn both_counts(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    subject: fn(&Cell<u32>, u32) -> Result<u32, retry_benches::Transient>,
+) {
+    for fail in [0, FAILURES] {
+        group.bench_function(format!("{name}_{fail}"), |b| b.iter(|| run_flaky(subject, fail)));
+    }
+}
+
+fn sync(c: &mut Criterion) {
+    let _testing = testing_mode();
+    discard_tracing();
+    let mut group = c.benchmark_group("per_retry_sync");
+    group.bench_function("plain_0", |b| b.iter(|| run_flaky(flaky, 0)));
+    for (hooks, label) in HOOKS {
+        hooks.install();
+        both_counts(&mut group, &format!("ours_{label}"), ours_flaky_sync);
+    }
+    Hooks::Off.install();
+    both_counts(&mut group, "backon_nosleep", backon_flaky_sync_nosleep);
+    both_counts(&mut group, "backon_threadsleep", backon_flaky_sync);
+    group.finish();
+}
+
+fn asynchronous(c: &mut Criterion) {
+    let _testing = testing_mode();
+    discard_tracing();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().expect("a tokio runtime");
+    let mut group = c.benchmark_group("per_retry_async");
+    for (hooks, label) in [(Hooks::Off, "off"), (Hooks::Both, "both")] {
+        hooks.install();
+        for fail in [0, FAILURES] {
+            group.bench_function(format!("ours_{label}_{fail}"), |b| {
+                b.iter(|| {
+                    let calls = Cell::new(0);
+                    black_box(runtime.block_on(ours_flaky_async(black_box(&calls), black_box(fail))))
+                });
+            });
+        }
+    }
+    Hooks::Off.install();
+    for fail in [0, FAILURES] {
+        group.bench_function(format!("backon_{fail}"), |b| {
+            b.iter(|| {
+                let calls = Cell::new(0);
+                black_box(runtime.block_on(backon_flaky_async(black_box(&calls), black_box(fail))))
+            });
+        });
+        group.bench_function(format!("tokio-retry2_{fail}"), |b| {
+            b.iter(|| {
+                let calls = Cell::new(0);
+                black_box(runtime.block_on(tokio_retry2_flaky_async(black_box(&calls), black_box(fail))))
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(2));
+    targets = sync, asynchronous
+}
+criterion_main!(benches);

@@ -1,0 +1,36 @@
+//! Table 1: the success path, sync and async. The same body, plain, annotated
+//! with `#[retry]`, through backon and through tokio-retry2. Async subjects are
+//! polled once with a no-op waker (no runtime): they all complete at once.
+//!
+//! `cargo bench -p retry-benches --bench success -- --warm-up-time 1 --measurement-time 3`
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use retry_benches::{
+    backon_async, backon_sync, ours_async, ours_sync, plain_async, plain_sync, poll_once, tokio_retry2_async,
+};
+use std::hint::black_box;
+use std::time::Duration;
+
+fn sync(c: &mut Criterion) {
+    let mut group = c.benchmark_group("success_sync");
+    group.bench_function("plain", |b| b.iter(|| plain_sync(black_box(7))));
+    group.bench_function("ours", |b| b.iter(|| ours_sync(black_box(7))));
+    group.bench_function("backon", |b| b.iter(|| backon_sync(black_box(7))));
+    group.finish();
+}
+
+fn asynchronous(c: &mut Criterion) {
+    let mut group = c.benchmark_group("success_async");
+    group.bench_function("plain", |b| b.iter(|| poll_once(plain_async(black_box(7)))));
+    group.bench_function("ours", |b| b.iter(|| poll_once(ours_async(black_box(7)))));
+    group.bench_function("backon", |b| b.iter(|| poll_once(backon_async(black_box(7)))));
+    group.bench_function("tokio-retry2", |b| b.iter(|| poll_once(tokio_retry2_async(black_box(7)))));
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3));
+    targets = sync, asynchronous
+}
+criterion_main!(benches);

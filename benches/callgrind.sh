@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Instructions per call of the success path, counted by callgrind: noise cannot
+# blur them. Each subject runs twice (N1 and N2 calls); the difference of the
+# two totals divided by N2 - N1 is the cost of one call, start-up and loop
+# cancelled out (the loop's few instructions are in every subject alike).
+#
+#   bash benches/callgrind.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v valgrind >/dev/null || { echo "valgrind is not installed (apt-get install valgrind)" >&2; exit 1; }
+cargo build -q -p retry-benches --release --bin instructions
+bin=target/release/instructions
+n1=10000
+n2=110000
+
+count() { # subject n -> total instructions
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" "$1" "$2" 2>&1 \
+        | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+}
+
+printf '| subject | instructions per call | over plain |\n|---|---:|---:|\n'
+for kind in sync call_sync async; do
+    plain=""
+    for lib in plain ours backon tokio_retry2; do
+        subject="${lib}_${kind}"
+        case "$subject" in tokio_retry2_sync | tokio_retry2_call_sync | backon_call_sync) continue ;; esac
+        a=$(count "$subject" $n1)
+        b=$(count "$subject" $n2)
+        per=$(awk -v a="$a" -v b="$b" -v n=$((n2 - n1)) 'BEGIN { printf "%.1f", (b - a) / n }')
+        [ -z "$plain" ] && plain=$per
+        over=$(awk -v p="$per" -v q="$plain" 'BEGIN { printf "%+.1f", p - q }')
+        printf '| %s | %s | %s |\n' "$subject" "$per" "$over"
+    done
+done

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Every measurement of docs/performance.md, in one run (about 6 minutes on 2 cores):
+#
+#   bash benches/run.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "# machine"
+echo "$(nproc) CPUs, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), $(rustc --version)"
+
+echo; echo "# 1, 3: criterion (success path, per retry)"
+cargo bench -q -p retry-benches --bench success --bench per_retry >/dev/null
+cargo run -q -p retry-benches --release --bin report
+
+echo; echo "# 2: instructions per call (callgrind)"
+bash benches/callgrind.sh
+
+echo; echo "# 4: memory"
+cargo run -q -p retry-benches --release --bin memory
+
+echo; echo "# 5: scale"
+cargo run -q -p retry-benches --release --bin scale -- ours
+cargo run -q -p retry-benches --release --bin scale -- backon
+
+echo; echo "# 6: compile cost"
+cargo run -q -p retry-benches --release --bin compile_cost

@@ -1,0 +1,50 @@
+//! The subject of `benches/callgrind.sh`: calls one subject `n` times, so that
+//! callgrind's instruction count for two values of `n` gives the instructions of
+//! one call, with everything else (start-up, the loop) cancelled out.
+//!
+//! `instructions <subject> <n>`, where subject is one of `plain_sync`,
+//! `ours_sync`, `backon_sync`, `plain_call_sync`, `ours_call_sync`, `plain_async`, `ours_async`, `backon_async`,
+//! `tokio_retry2_async`; or `ours_retry9`, `backon_retry9`: a sync call that
+//! fails 9 times, then succeeds (testing mode and hooks off for ours, zero delay
+//! and a no-op sleeper for backon), for the instructions of 9 retries.
+
+use retry_benches::{
+    Hooks, backon_async, backon_flaky_sync_nosleep, backon_sync, ours_async, ours_call_sync, ours_flaky_sync,
+    ours_sync, plain_async, plain_call_sync, plain_sync, poll_once, run_flaky, testing_mode, tokio_retry2_async,
+};
+use std::hint::black_box;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (Some(subject), Some(Ok(n))) = (args.first(), args.get(1).map(|n| n.parse::<u64>())) else {
+        eprintln!("usage: instructions <subject> <n>");
+        return ExitCode::FAILURE;
+    };
+    let call: fn(u64) -> Result<u64, retry_benches::Transient> = match subject.as_str() {
+        "plain_sync" => plain_sync,
+        "ours_sync" => ours_sync,
+        "backon_sync" => backon_sync,
+        "plain_call_sync" => plain_call_sync,
+        "ours_call_sync" => ours_call_sync,
+        "plain_async" => |x| poll_once(plain_async(x)),
+        "ours_async" => |x| poll_once(ours_async(x)),
+        "backon_async" => |x| poll_once(backon_async(x)),
+        "tokio_retry2_async" => |x| poll_once(tokio_retry2_async(x)),
+        "ours_retry9" => |_| run_flaky(ours_flaky_sync, 9).map(u64::from),
+        "backon_retry9" => |_| run_flaky(backon_flaky_sync_nosleep, 9).map(u64::from),
+        other => {
+            eprintln!("unknown subject {other}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let _testing = testing_mode();
+    Hooks::Off.install();
+    let mut sum = 0u64;
+    for i in 0..n {
+        // Every call succeeds: the inputs never reach u64::MAX.
+        sum = sum.wrapping_add(black_box(call(black_box(i))).unwrap_or(0));
+    }
+    black_box(sum);
+    ExitCode::SUCCESS
+}
