@@ -1,6 +1,6 @@
 //! Redis Sentinel: replicated writes (`SET` + `WAIT 1`) ride out a failover.
 //!
-//! A master, a replica and a sentinel (`down-after-milliseconds 1000`) run on
+//! A master, a replica and a sentinel (`down-after-milliseconds 2000`) run on
 //! loopback. The master is killed (SIGKILL) in the middle of a stream of writes;
 //! the sentinel promotes the replica; the old master comes back as a replica of
 //! the new one. The writer's two-level retry (inner: reconnect with backoff;
@@ -34,13 +34,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt().without_time().with_ansi(std::io::stdout().is_terminal()).init();
 
     section("1. A master, a replica and a sentinel on loopback");
-    let SentinelGroup { mut master, replica, sentinel } = SentinelGroup::start(SentinelConfig::default())?;
+    let config = SentinelConfig::default();
+    let down_after = config.down_after;
+    let SentinelGroup { mut master, replica, sentinel } = SentinelGroup::start(config)?;
     println!("master   127.0.0.1:{}", master.port());
     println!("replica  127.0.0.1:{}", replica.port());
     println!(
-        "sentinel 127.0.0.1:{} (monitors `{}`, down-after 1000 ms, quorum 1)",
+        "sentinel 127.0.0.1:{} (monitors `{}`, down-after {} ms, quorum 1)",
         sentinel.port(),
-        sentinel.master_name()
+        sentinel.master_name(),
+        down_after.as_millis()
     );
     let client = FailoverClient::discover(sentinel.port(), sentinel.master_name(), 200)?;
     println!("the client asked the sentinel: the master is 127.0.0.1:{}", client.master_port());
