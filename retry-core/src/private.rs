@@ -5,7 +5,8 @@
 //! (not the user crate's) decide what runs.
 
 pub use crate::backoff::{Backoff, DefaultBackoff};
-pub use crate::engine::{CallState, CallableName, Next};
+pub use crate::engine::CallableName;
+use crate::engine::Next;
 pub use crate::matching::{Decision, RetryOn, error_type, error_types};
 pub use crate::policy::{DEFAULT_ATTEMPTS, DEFAULT_TIMEOUT, Retry, from_attribute};
 pub use crate::sleep::{DefaultSleeper, Sleeper};
@@ -104,9 +105,8 @@ pub fn default_sleeper() -> DefaultSleeper {
 ///
 /// Why out of line and cold: the annotated function then holds only the
 /// attempt, one `None` and one call, so its success path is the plain
-/// function's plus a few register saves (`bash benches/callgrind.sh`: 12
-/// instructions over plain, from 21), and nothing of the policy (no landing
-/// pad, no drop) is compiled into it.
+/// function's plus a few register saves (docs/performance.md counts them), and
+/// nothing of the policy (no landing pad, no drop) is compiled into it.
 #[cold]
 #[inline(never)]
 pub fn fail_blocking<B, O, E, M>(
@@ -141,7 +141,8 @@ fn now_blocking() -> Instant {
 /// The failure path of an async annotated function, out of line: creates the
 /// call's state at the first failure, builds the policy, decides and runs the
 /// hooks. Returns the wait to await (`None` for a zero wait, which is not worth
-/// a trip through the runtime's timer), or the error when the call stops.
+/// a trip through the runtime's timer: [`wait`] yields once instead), or the
+/// error when the call stops.
 #[cold]
 #[inline(never)]
 pub fn fail_async<B, O, S, E, M>(
@@ -162,22 +163,18 @@ where
     }
 }
 
-/// Hands the policy through, and requires its sleeper to be one: spanned at
-/// `sleeper = ..` (or `async`), so that a wrong sleeper is reported there.
-pub fn with_sleeper<B, O, S: Sleeper>(policy: Retry<B, O, S>) -> Retry<B, O, S> {
+/// Requires the policy's sleeper to be one, and hands the policy through:
+/// spanned at `sleeper = ..` (or `async`), so that a wrong sleeper is reported there.
+pub fn require_sleeper<B, O, S: Sleeper>(policy: Retry<B, O, S>) -> Retry<B, O, S> {
     policy
 }
 
-/// Awaits the wait that [`fail_async`] started, if any. It takes the wait pinned in
-/// place, so that the function's future holds one `Option<Sleep>` and not a
-/// second copy of the `Sleep` moved out of it.
+/// Awaits the wait that [`fail_async`] started, pinned in place; for a zero wait,
+/// yields to the runtime once.
 pub fn wait<F: core::future::Future<Output = ()>>(
-    mut sleep: core::pin::Pin<&mut Option<F>>,
+    sleep: core::pin::Pin<&mut Option<F>>,
 ) -> impl core::future::Future<Output = ()> {
-    core::future::poll_fn(move |cx| match sleep.as_mut().as_pin_mut() {
-        Some(sleep) => sleep.poll(cx),
-        None => core::task::Poll::Ready(()),
-    })
+    crate::sleep::finish(sleep)
 }
 
 /// `budget = ..`: takes the budget and records the call with it.

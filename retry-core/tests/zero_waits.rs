@@ -51,3 +51,42 @@ async fn zero_waits_start_no_sleep_and_real_waits_do() {
     assert_eq!(flaky(&calls).await.unwrap(), 4);
     assert_eq!(SLEEPS.load(Ordering::SeqCst), 3);
 }
+
+/// A zero wait still yields to the runtime: on a current-thread runtime, a call
+/// that retries without waiting until another task has run must let that task
+/// run (without the yield it would spin in one poll and never return).
+#[tokio::test]
+async fn a_zero_wait_lets_other_tasks_run() {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicBool;
+
+    let other_ran = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&other_ran);
+    let other = tokio::spawn(async move { flag.store(true, Ordering::SeqCst) });
+    let policy = Retry::new(retry_core::backoff::NoBackoff, None).on(error_type::<io::Error>());
+    let attempts = Cell::new(0u32);
+    let result = policy
+        .call_async(async |_| {
+            attempts.set(attempts.get() + 1);
+            if other_ran.load(Ordering::SeqCst) { Ok(()) } else { Err(io::Error::other("not yet")) }
+        })
+        .await;
+    assert!(result.is_ok());
+    assert!(attempts.get() >= 2, "the first attempt ran before the other task");
+    other.await.unwrap();
+}
+
+#[retry(on = io::Error, backoff = retry_core::backoff::NoBackoff, attempts = None, timeout = None)]
+async fn until_flag(flag: &std::sync::atomic::AtomicBool) -> io::Result<()> {
+    if flag.load(Ordering::SeqCst) { Ok(()) } else { Err(io::Error::other("not yet")) }
+}
+
+/// The same through the attribute.
+#[tokio::test]
+async fn an_annotated_zero_wait_lets_other_tasks_run() {
+    use std::sync::atomic::AtomicBool;
+    static FLAG: AtomicBool = AtomicBool::new(false);
+    let other = tokio::spawn(async { FLAG.store(true, Ordering::SeqCst) });
+    until_flag(&FLAG).await.unwrap();
+    other.await.unwrap();
+}

@@ -141,7 +141,7 @@ impl<'a> Expansion<'a> {
     fn sync_loop(&self, attempt: TokenStream) -> TokenStream {
         let k = &self.krate;
         let [ret, fake] = [&self.ret.to_token_stream(), &self.fake_return()];
-        let (state, outcome, error, _, _) = self.locals();
+        let (state, outcome, error, _) = self.locals();
         let (into_result, from_ok, from_err) = self.result_conversions(&outcome, &error);
         let new_policy = self.policy(quote!(()));
         let budget = self.budget();
@@ -165,7 +165,7 @@ impl<'a> Expansion<'a> {
     fn async_loop(&self, attempt: TokenStream) -> TokenStream {
         let k = &self.krate;
         let [ret, fake] = [&self.ret.to_token_stream(), &self.fake_return()];
-        let (state, outcome, error, _, wait) = self.locals();
+        let (state, outcome, error, wait) = self.locals();
         let (into_result, from_ok, from_err) = self.result_conversions(&outcome, &error);
         let range = self.sleeper_range();
         let at_sleeper = respan(k, range.0);
@@ -174,7 +174,7 @@ impl<'a> Expansion<'a> {
             None => call(quote_spanned!(range.1=> #at_sleeper::__private::default_sleeper), quote!(), range),
         });
         // Checked where the sleeper is written, so that a wrong one is reported there.
-        let checked_policy = call(quote_spanned!(range.1=> #at_sleeper::__private::with_sleeper), new_policy, range);
+        let checked_policy = call(quote_spanned!(range.1=> #at_sleeper::__private::require_sleeper), new_policy, range);
         let budget = self.budget();
         quote! {
             #budget
@@ -198,14 +198,8 @@ impl<'a> Expansion<'a> {
         }
     }
 
-    fn locals(&self) -> (Ident, Ident, Ident, Ident, Ident) {
-        (
-            local("__retry_state"),
-            local("__retry_outcome"),
-            local("__retry_error"),
-            local("__retry_policy"),
-            local("__retry_wait"),
-        )
+    fn locals(&self) -> (Ident, Ident, Ident, Ident) {
+        (local("__retry_state"), local("__retry_outcome"), local("__retry_error"), local("__retry_wait"))
     }
 
     /// The `RetryResult` calls, spanned from the first to the last token of the

@@ -159,10 +159,9 @@ impl CallState {
             (None, Some(_)) => None,
             (None, None) => Some(self.draw(policy, retry_num)),
         };
-        let wait = match (switches.testing, forced_wait, backoff_wait) {
-            (Some(_), _, _) | (None, None, None) => Duration::ZERO,
-            (None, Some(forced), _) => forced,
-            (None, None, Some(drawn)) => drawn,
+        let wait = match switches.testing {
+            Some(_) => Duration::ZERO,
+            None => forced_wait.or(backoff_wait).unwrap_or_default(),
         };
 
         if switches.testing.is_none()

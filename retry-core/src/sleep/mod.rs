@@ -13,6 +13,8 @@ mod tokio;
 pub use self::tokio::TokioSleeper;
 
 use std::future::Future;
+use std::pin::Pin;
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 /// How async retrying waits, and what time it is.
@@ -41,7 +43,8 @@ use std::time::{Duration, Instant};
 pub trait Sleeper {
     /// The future that completes after the wait.
     type Sleep: Future<Output = ()>;
-    /// Starts a wait.
+    /// Starts a wait. Retrying never asks for a zero wait: it yields to the
+    /// runtime once instead, without a timer.
     fn sleep(&self, wait: Duration) -> Self::Sleep;
     /// The current time, as the deadline sees it.
     fn now(&self) -> Instant {
@@ -49,16 +52,35 @@ pub trait Sleeper {
     }
 }
 
-/// Starts a wait of `wait`, or none for a zero wait (testing mode, `NoBackoff`):
-/// tokio would still register a timer and round it up to its 1 ms tick, which
-/// made every zero-wait async retry cost a millisecond of real time.
-pub(crate) fn start<S: Sleeper>(sleeper: &S, wait: Duration) -> Option<S::Sleep> {
-    (!wait.is_zero()).then(|| sleeper.sleep(wait))
+/// Starts a wait of `duration`, or none for a zero wait (testing mode,
+/// `NoBackoff`, `Retry-After: 0`): tokio would still register a timer and round
+/// it up to its 1 ms tick, which made every zero-wait async retry cost a
+/// millisecond of real time. [`finish`] yields once instead.
+pub(crate) fn start<S: Sleeper>(sleeper: &S, duration: Duration) -> Option<S::Sleep> {
+    (!duration.is_zero()).then(|| sleeper.sleep(duration))
 }
 
-/// Waits `wait` with `sleeper`; a zero wait returns at once ([`start`]).
-pub(crate) async fn wait<S: Sleeper>(sleeper: &S, wait: Duration) {
-    crate::__private::wait(std::pin::pin!(start(sleeper, wait))).await;
+/// Completes when the wait that [`start`] began has passed. For a zero wait it
+/// yields to the runtime once (wakes itself and returns `Pending`): a retry loop
+/// of zero waits must still let other tasks run, and stay cancellable by
+/// `timeout` or `select!`. The wait is taken pinned in place, so that a future
+/// awaiting it holds one `Option<Sleep>`, not a second copy moved out of it.
+pub(crate) fn finish<F: Future<Output = ()>>(mut sleep: Pin<&mut Option<F>>) -> impl Future<Output = ()> {
+    let mut yielded = false;
+    std::future::poll_fn(move |cx| match sleep.as_mut().as_pin_mut() {
+        Some(sleep) => sleep.poll(cx),
+        None if yielded => Poll::Ready(()),
+        None => {
+            yielded = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    })
+}
+
+/// Waits `duration` with `sleeper`: [`start`], then [`finish`].
+pub(crate) async fn wait<S: Sleeper>(sleeper: &S, duration: Duration) {
+    finish(std::pin::pin!(start(sleeper, duration))).await;
 }
 
 /// How sync retrying waits, and what time it is.
