@@ -4,16 +4,20 @@
 //!
 //! `#[retry]` runs in testing mode (zero waits, 10 attempts), once with hooks
 //! off, then with the Prometheus counter, the tracing event (to a subscriber
-//! that discards it), and both. backon runs with a constant zero delay, once
-//! with its default `std::thread::sleep` sleeper and once with a sleeper that
-//! does nothing. The async subjects run on a current-thread tokio runtime.
+//! that discards it), and both; and, outside testing mode with hooks off, with
+//! `backoff = NoBackoff` (a production policy that never waits: it also reads
+//! the clock for the deadline and draws its zero backoff). backon runs with a
+//! constant zero delay, once with its default sleeper and once (sync) with a
+//! sleeper that does nothing. The async subjects run on a current-thread tokio
+//! runtime.
 //!
 //! `cargo bench -p retry-benches --bench per_retry`
 
 use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main, measurement::WallTime};
 use retry_benches::{
     Hooks, backon_flaky_async, backon_flaky_sync, backon_flaky_sync_nosleep, discard_tracing, flaky, ours_flaky_async,
-    ours_flaky_sync, run_flaky, testing_mode, tokio_retry2_flaky_async,
+    ours_flaky_sync, ours_nobackoff_flaky_async, ours_nobackoff_flaky_sync, run_flaky, testing_mode,
+    tokio_retry2_flaky_async,
 };
 use std::cell::Cell;
 use std::hint::black_box;
@@ -37,9 +41,11 @@ fn both_counts(
 }
 
 fn sync(c: &mut Criterion) {
-    let _testing = testing_mode();
     discard_tracing();
     let mut group = c.benchmark_group("per_retry_sync");
+    Hooks::Off.install();
+    both_counts(&mut group, "ours_nobackoff", ours_nobackoff_flaky_sync);
+    let _testing = testing_mode();
     group.bench_function("plain_0", |b| b.iter(|| run_flaky(flaky, 0)));
     for (hooks, label) in HOOKS {
         hooks.install();
@@ -52,10 +58,19 @@ fn sync(c: &mut Criterion) {
 }
 
 fn asynchronous(c: &mut Criterion) {
-    let _testing = testing_mode();
     discard_tracing();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().expect("a tokio runtime");
     let mut group = c.benchmark_group("per_retry_async");
+    Hooks::Off.install();
+    for fail in [0, FAILURES] {
+        group.bench_function(format!("ours_nobackoff_{fail}"), |b| {
+            b.iter(|| {
+                let calls = Cell::new(0);
+                black_box(runtime.block_on(ours_nobackoff_flaky_async(black_box(&calls), black_box(fail))))
+            });
+        });
+    }
+    let _testing = testing_mode();
     for (hooks, label) in [(Hooks::Off, "off"), (Hooks::Both, "both")] {
         hooks.install();
         for fail in [0, FAILURES] {

@@ -8,10 +8,13 @@
 //! (benches and binaries), so nothing is computed at compile time.
 //!
 //! The policies are as close as the libraries allow: 10 attempts (9 retries),
-//! exponential backoff from 100 ms with jitter (`#[retry]`'s default), and for the
-//! zero-wait measurements a constant zero delay.
+//! exponential backoff from 100 ms with jitter (`#[retry]`'s default). For the
+//! zero-wait measurements, backon and tokio-retry2 run a constant zero delay, and
+//! `#[retry]` runs both testing mode (how its users get zero waits in tests) and
+//! `backoff = NoBackoff` outside it (a production policy that does not wait).
 
 use backon::{BlockingRetryable, ConstantBuilder, ExponentialBuilder, Retryable};
+use retry_core::backoff::NoBackoff;
 use retry_core::retry;
 use std::cell::Cell;
 use std::fmt;
@@ -142,6 +145,26 @@ pub fn ours_call_sync(x: u64) -> Result<u64, Transient> {
     Ok(y.wrapping_add(black_box(1)))
 }
 
+/// A pure body, without the [`black_box`] of [`body`]: the compiler may see that
+/// it fails the same way on every attempt. The best case of the success path.
+#[inline(always)]
+pub fn pure_body(x: u64) -> Result<u64, Transient> {
+    if x == u64::MAX { Err(Transient(x)) } else { Ok(x.wrapping_add(1)) }
+}
+
+/// The plain function around [`pure_body`].
+#[inline(never)]
+pub fn plain_pure_sync(x: u64) -> Result<u64, Transient> {
+    pure_body(x)
+}
+
+/// The annotated function around [`pure_body`].
+#[inline(never)]
+#[retry(on = Transient)]
+pub fn ours_pure_sync(x: u64) -> Result<u64, Transient> {
+    pure_body(x)
+}
+
 /// The body through backon's blocking retry.
 #[inline(never)]
 pub fn backon_sync(x: u64) -> Result<u64, Transient> {
@@ -184,6 +207,14 @@ pub fn ours_flaky_sync(calls: &Cell<u32>, fail: u32) -> Result<u32, Transient> {
     flaky(calls, fail)
 }
 
+/// The annotated function around [`flaky`] with a policy that never waits, for
+/// the zero-wait measurements outside testing mode.
+#[inline(never)]
+#[retry(on = Transient, backoff = NoBackoff)]
+pub fn ours_nobackoff_flaky_sync(calls: &Cell<u32>, fail: u32) -> Result<u32, Transient> {
+    flaky(calls, fail)
+}
+
 /// backon around [`flaky`], zero delay, its default blocking sleeper.
 #[inline(never)]
 pub fn backon_flaky_sync(calls: &Cell<u32>, fail: u32) -> Result<u32, Transient> {
@@ -199,6 +230,12 @@ pub fn backon_flaky_sync_nosleep(calls: &Cell<u32>, fail: u32) -> Result<u32, Tr
 /// The annotated `async fn` around [`flaky_async`].
 #[retry(on = Transient)]
 pub async fn ours_flaky_async(calls: &Cell<u32>, fail: u32) -> Result<u32, Transient> {
+    flaky_async(calls, fail).await
+}
+
+/// The annotated `async fn` around [`flaky_async`] with a policy that never waits.
+#[retry(on = Transient, backoff = NoBackoff)]
+pub async fn ours_nobackoff_flaky_async(calls: &Cell<u32>, fail: u32) -> Result<u32, Transient> {
     flaky_async(calls, fail).await
 }
 

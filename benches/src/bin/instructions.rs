@@ -3,14 +3,16 @@
 //! one call, with everything else (start-up, the loop) cancelled out.
 //!
 //! `instructions <subject> <n>`, where subject is one of `plain_sync`,
-//! `ours_sync`, `backon_sync`, `plain_call_sync`, `ours_call_sync`, `plain_async`, `ours_async`, `backon_async`,
+//! `ours_sync`, `backon_sync`, `plain_pure_sync`, `ours_pure_sync`,
+//! `plain_call_sync`, `ours_call_sync`, `plain_async`, `ours_async`, `backon_async`,
 //! `tokio_retry2_async`; or `ours_retry9`, `backon_retry9`: a sync call that
 //! fails 9 times, then succeeds (testing mode and hooks off for ours, zero delay
 //! and a no-op sleeper for backon), for the instructions of 9 retries.
 
 use retry_benches::{
     Hooks, backon_async, backon_flaky_sync_nosleep, backon_sync, ours_async, ours_call_sync, ours_flaky_sync,
-    ours_sync, plain_async, plain_call_sync, plain_sync, poll_once, run_flaky, testing_mode, tokio_retry2_async,
+    ours_pure_sync, ours_sync, plain_async, plain_call_sync, plain_pure_sync, plain_sync, poll_once, run_flaky,
+    testing_mode, tokio_retry2_async,
 };
 use std::hint::black_box;
 use std::process::ExitCode;
@@ -25,6 +27,8 @@ fn main() -> ExitCode {
         "plain_sync" => plain_sync,
         "ours_sync" => ours_sync,
         "backon_sync" => backon_sync,
+        "plain_pure_sync" => plain_pure_sync,
+        "ours_pure_sync" => ours_pure_sync,
         "plain_call_sync" => plain_call_sync,
         "ours_call_sync" => ours_call_sync,
         "plain_async" => |x| poll_once(plain_async(x)),

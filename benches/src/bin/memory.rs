@@ -3,14 +3,15 @@
 //! failures, then success), counted by a counting global allocator.
 //!
 //! `#[retry]` runs its failure path in testing mode (zero waits) with hooks off,
-//! then with the default hooks (Prometheus counter + tracing event). backon and
+//! then with the default hooks (Prometheus counter + tracing event, dispatched to
+//! a subscriber that is interested in every event and discards it). backon and
 //! tokio-retry2 run with zero delays.
 //!
 //! `cargo run -p retry-benches --release --bin memory`
 
 use retry_benches::{
-    Hooks, backon_async, backon_flaky_async, backon_flaky_sync_nosleep, backon_sync, ours_async, ours_flaky_async,
-    ours_flaky_sync, ours_sync, plain_async, plain_sync, poll_once, testing_mode, tokio_retry2_async,
+    Hooks, backon_async, backon_flaky_async, backon_flaky_sync_nosleep, backon_sync, discard_tracing, ours_async,
+    ours_flaky_async, ours_flaky_sync, ours_sync, plain_async, plain_sync, poll_once, testing_mode, tokio_retry2_async,
     tokio_retry2_flaky_async,
 };
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
@@ -47,6 +48,7 @@ fn main() {
 
     let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().expect("a tokio runtime");
     let _testing = testing_mode();
+    discard_tracing();
 
     println!("\n## heap allocations per call\n");
     println!("| subject | success, sync | success, async | {FAILURES} failures, sync | {FAILURES} failures, async |");

@@ -55,12 +55,13 @@ fn main() -> ExitCode {
         Some((t9 - t0) / FAILURES)
     };
     let rows = [
-        ("ours, hooks off", "ours_off", "ours_off"),
-        ("ours, Prometheus counter", "ours_prometheus", ""),
-        ("ours, tracing event (discarding subscriber)", "ours_tracing", ""),
-        ("ours, both (the defaults)", "ours_both", "ours_both"),
+        ("ours, testing mode, hooks off", "ours_off", "ours_off"),
+        ("ours, testing mode, Prometheus counter", "ours_prometheus", ""),
+        ("ours, testing mode, tracing event (discarding subscriber)", "ours_tracing", ""),
+        ("ours, testing mode, both (the default hooks)", "ours_both", "ours_both"),
+        ("ours, `backoff = NoBackoff`, hooks off", "ours_nobackoff", "ours_nobackoff"),
         ("backon, zero delay, no-op sleeper", "backon_nosleep", ""),
-        ("backon, zero delay, thread sleeper", "backon_threadsleep", "backon"),
+        ("backon, zero delay, its default sleeper (thread / tokio)", "backon_threadsleep", "backon"),
         ("tokio-retry2, zero delay", "", "tokio-retry2"),
     ];
     for (label, sync, asynchronous) in rows {
