@@ -1,6 +1,8 @@
-//! A zero wait (testing mode) starts no sleep at all: tokio would round it up
-//! to its 1 ms timer tick, so ten zero-wait retries would take ten real
-//! milliseconds. Counted with a sleeper that records every wait it is asked for.
+//! A zero wait (testing mode, `NoBackoff`) starts no sleep with a sleeper that
+//! skips zero waits, as tokio's does: tokio would round a zero sleep up to its
+//! 1 ms timer tick, so ten zero-wait retries would take ten real milliseconds.
+//! Instead the retry spends tokio's cooperative budget, so that a loop of zero
+//! waits still lets other tasks run.
 
 use retry_core::sleep::Sleeper;
 use retry_core::{Retry, Scoped, TestMode, error_type, retry};
@@ -11,7 +13,8 @@ use std::time::Duration;
 
 static SLEEPS: AtomicU32 = AtomicU32::new(0);
 
-/// Counts the sleeps it starts; each completes at once.
+/// Counts the sleeps it starts; each completes at once. Skips zero waits, like
+/// tokio's sleeper.
 #[derive(Clone, Copy, Default)]
 struct CountingSleeper;
 
@@ -20,6 +23,9 @@ impl Sleeper for CountingSleeper {
     fn sleep(&self, _: Duration) -> Self::Sleep {
         SLEEPS.fetch_add(1, Ordering::SeqCst);
         std::future::ready(())
+    }
+    fn skips_zero_waits(&self) -> bool {
+        true
     }
 }
 
@@ -52,9 +58,10 @@ async fn zero_waits_start_no_sleep_and_real_waits_do() {
     assert_eq!(SLEEPS.load(Ordering::SeqCst), 3);
 }
 
-/// A zero wait still yields to the runtime: on a current-thread runtime, a call
-/// that retries without waiting until another task has run must let that task
-/// run (without the yield it would spin in one poll and never return).
+/// A zero wait still yields to the runtime when the task's cooperative budget
+/// runs out: on a current-thread runtime, a call that retries without waiting
+/// until another task has run must let that task run (without the budget it
+/// would spin in one poll and never return).
 #[tokio::test]
 async fn a_zero_wait_lets_other_tasks_run() {
     use std::sync::Arc;

@@ -43,37 +43,45 @@ use std::time::{Duration, Instant};
 pub trait Sleeper {
     /// The future that completes after the wait.
     type Sleep: Future<Output = ()>;
-    /// Starts a wait. Retrying never asks for a zero wait: it yields to the
-    /// runtime once instead, without a timer.
+    /// Starts a wait.
     fn sleep(&self, wait: Duration) -> Self::Sleep;
+    /// Whether retrying may skip [`sleep`](Self::sleep) for a zero wait
+    /// (testing mode, `NoBackoff`, `Retry-After: 0`). `false` by default: a zero
+    /// wait is `sleep(Duration::ZERO)`, whatever that means to the runtime.
+    /// [`TokioSleeper`] says `true`: tokio would round a zero sleep up to its
+    /// 1 ms timer tick, so retrying spends a unit of tokio's cooperative budget
+    /// instead, which yields to the scheduler only when the task used up its share.
+    fn skips_zero_waits(&self) -> bool {
+        false
+    }
     /// The current time, as the deadline sees it.
     fn now(&self) -> Instant {
         Instant::now()
     }
 }
 
-/// Starts a wait of `duration`, or none for a zero wait (testing mode,
-/// `NoBackoff`, `Retry-After: 0`): tokio would still register a timer and round
-/// it up to its 1 ms tick, which made every zero-wait async retry cost a
-/// millisecond of real time. [`finish`] yields once instead.
+/// Starts a wait of `duration`, or none for a zero wait when the sleeper says
+/// it may be skipped ([`Sleeper::skips_zero_waits`], tokio's): tokio would still
+/// register a timer and round it up to its 1 ms tick, which made every zero-wait
+/// async retry cost a millisecond of real time.
 pub(crate) fn start<S: Sleeper>(sleeper: &S, duration: Duration) -> Option<S::Sleep> {
-    (!duration.is_zero()).then(|| sleeper.sleep(duration))
+    (!duration.is_zero() || !sleeper.skips_zero_waits()).then(|| sleeper.sleep(duration))
 }
 
-/// Completes when the wait that [`start`] began has passed. For a zero wait it
-/// yields to the runtime once (wakes itself and returns `Pending`): a retry loop
-/// of zero waits must still let other tasks run, and stay cancellable by
-/// `timeout` or `select!`. The wait is taken pinned in place, so that a future
-/// awaiting it holds one `Option<Sleep>`, not a second copy moved out of it.
+/// Completes when the wait that [`start`] began has passed. A skipped zero wait
+/// spends one unit of tokio's cooperative budget (`coop::poll_proceed`), which yields
+/// to the runtime when the task has used up its share: a retry loop of zero waits
+/// still lets other tasks run and stays cancellable by `timeout` or `select!`,
+/// without a trip through the scheduler at every retry. The wait is taken pinned
+/// in place, so that a future awaiting it holds one `Option<Sleep>`, not a second
+/// copy moved out of it.
 pub(crate) fn finish<F: Future<Output = ()>>(mut sleep: Pin<&mut Option<F>>) -> impl Future<Output = ()> {
-    let mut yielded = false;
     std::future::poll_fn(move |cx| match sleep.as_mut().as_pin_mut() {
         Some(sleep) => sleep.poll(cx),
-        None if yielded => Poll::Ready(()),
         None => {
-            yielded = true;
-            cx.waker().wake_by_ref();
-            Poll::Pending
+            #[cfg(feature = "tokio")]
+            std::task::ready!(::tokio::task::coop::poll_proceed(cx)).made_progress();
+            Poll::Ready(())
         }
     })
 }

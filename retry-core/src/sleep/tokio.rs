@@ -29,4 +29,8 @@ impl Sleeper for TokioSleeper {
     fn now(&self) -> Instant {
         tokio::time::Instant::now().into_std()
     }
+
+    fn skips_zero_waits(&self) -> bool {
+        true
+    }
 }
