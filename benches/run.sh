@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every measurement of docs/performance.md, in one run (about 6 minutes on 2 cores):
+# Every measurement of docs/performance.md, in one run (about 4 minutes on 2 cores):
 #
 #   bash benches/run.sh
 set -euo pipefail
