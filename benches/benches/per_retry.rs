@@ -22,6 +22,7 @@ use retry_benches::{
 use std::cell::Cell;
 use std::hint::black_box;
 use std::time::Duration;
+use tokio::runtime::Runtime;
 
 /// Failures per measured call: 9 retries, the most testing mode's 10 attempts allow.
 const FAILURES: u32 = 9;
@@ -57,46 +58,37 @@ fn sync(c: &mut Criterion) {
     group.finish();
 }
 
+/// [`both_counts`] for an async subject, run on `runtime`.
+fn both_counts_async(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    runtime: &Runtime,
+    name: &str,
+    subject: impl AsyncFn(&Cell<u32>, u32) -> Result<u32, retry_benches::Transient>,
+) {
+    for fail in [0, FAILURES] {
+        group.bench_function(format!("{name}_{fail}"), |b| {
+            b.iter(|| {
+                let calls = Cell::new(0);
+                black_box(runtime.block_on(subject(black_box(&calls), black_box(fail))))
+            });
+        });
+    }
+}
+
 fn asynchronous(c: &mut Criterion) {
     discard_tracing();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().expect("a tokio runtime");
     let mut group = c.benchmark_group("per_retry_async");
     Hooks::Off.install();
-    for fail in [0, FAILURES] {
-        group.bench_function(format!("ours_nobackoff_{fail}"), |b| {
-            b.iter(|| {
-                let calls = Cell::new(0);
-                black_box(runtime.block_on(ours_nobackoff_flaky_async(black_box(&calls), black_box(fail))))
-            });
-        });
-    }
+    both_counts_async(&mut group, &runtime, "ours_nobackoff", ours_nobackoff_flaky_async);
     let _testing = testing_mode();
     for (hooks, label) in [(Hooks::Off, "off"), (Hooks::Both, "both")] {
         hooks.install();
-        for fail in [0, FAILURES] {
-            group.bench_function(format!("ours_{label}_{fail}"), |b| {
-                b.iter(|| {
-                    let calls = Cell::new(0);
-                    black_box(runtime.block_on(ours_flaky_async(black_box(&calls), black_box(fail))))
-                });
-            });
-        }
+        both_counts_async(&mut group, &runtime, &format!("ours_{label}"), ours_flaky_async);
     }
     Hooks::Off.install();
-    for fail in [0, FAILURES] {
-        group.bench_function(format!("backon_{fail}"), |b| {
-            b.iter(|| {
-                let calls = Cell::new(0);
-                black_box(runtime.block_on(backon_flaky_async(black_box(&calls), black_box(fail))))
-            });
-        });
-        group.bench_function(format!("tokio-retry2_{fail}"), |b| {
-            b.iter(|| {
-                let calls = Cell::new(0);
-                black_box(runtime.block_on(tokio_retry2_flaky_async(black_box(&calls), black_box(fail))))
-            });
-        });
-    }
+    both_counts_async(&mut group, &runtime, "backon", backon_flaky_async);
+    both_counts_async(&mut group, &runtime, "tokio-retry2", tokio_retry2_flaky_async);
     group.finish();
 }
 

@@ -140,9 +140,9 @@ fn now_blocking() -> Instant {
 
 /// The failure path of an async annotated function, out of line: creates the
 /// call's state at the first failure, builds the policy, decides and runs the
-/// hooks. Returns the wait to await (`None` for a zero wait, which is not worth
-/// a trip through the runtime's timer: [`wait`] yields once instead), or the
-/// error when the call stops.
+/// hooks. Returns the wait to await (`None` for a zero wait the sleeper skips:
+/// [`wait`] then spends the runtime's cooperative budget instead), or the error
+/// when the call stops.
 #[cold]
 #[inline(never)]
 pub fn fail_async<B, O, S, E, M>(
@@ -169,8 +169,8 @@ pub fn require_sleeper<B, O, S: Sleeper>(policy: Retry<B, O, S>) -> Retry<B, O, 
     policy
 }
 
-/// Awaits the wait that [`fail_async`] started, pinned in place; for a zero wait,
-/// yields to the runtime once.
+/// Awaits the wait that [`fail_async`] started, pinned in place; for a skipped
+/// zero wait, spends a unit of tokio's cooperative budget.
 pub fn wait<F: core::future::Future<Output = ()>>(
     sleep: core::pin::Pin<&mut Option<F>>,
 ) -> impl core::future::Future<Output = ()> {

@@ -54,6 +54,8 @@ pub struct RedisServer {
     extra: Vec<String>,
     /// The master's port, for a replica.
     replica_of: Option<u16>,
+    /// Set once it rejoined after a failure: a sentinel must not promote it back.
+    rejoined: bool,
     child: Option<Child>,
 }
 
@@ -89,6 +91,7 @@ impl RedisServer {
                 dir: tempfile::tempdir()?,
                 extra: extra.clone(),
                 replica_of,
+                rejoined: false,
                 child: None,
             };
             match server.spawn_and_wait() {
@@ -199,9 +202,7 @@ impl RedisServer {
     pub fn restart_as_replica_of(&mut self, master_port: u16) -> io::Result<()> {
         self.kill()?;
         self.replica_of = Some(master_port);
-        if !self.extra.iter().any(|arg| arg == "--replica-priority") {
-            self.extra.extend(["--replica-priority".to_owned(), "0".to_owned()]);
-        }
+        self.rejoined = true;
         self.spawn_and_wait()?;
         self.wait_for_sync(READY_TIMEOUT)
     }
@@ -256,6 +257,7 @@ impl RedisServer {
             // Replicas sync at once, without writing a dump file.
             .args(["--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", "0"])
             .args(&self.extra)
+            .args(self.rejoined.then_some(["--replica-priority", "0"]).into_iter().flatten())
             .args(
                 self.replica_of
                     .iter()
