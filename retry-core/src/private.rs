@@ -99,32 +99,73 @@ pub fn default_sleeper() -> DefaultSleeper {
     DefaultSleeper::default()
 }
 
-/// The failure path of a sync annotated function, out of line: creates the
-/// call's state at the first failure, builds the policy, decides, runs the
-/// hooks and sleeps. Returns the error when the call stops.
+/// What the closure of a sync annotated function is asked to do.
 ///
-/// Why out of line and cold: the annotated function then holds only the
-/// attempt, one `None` and one call, so its success path is the plain
-/// function's plus a few register saves (docs/performance.md counts them), and
-/// nothing of the policy (no landing pad, no drop) is compiled into it.
-#[cold]
-#[inline(never)]
-pub fn fail_blocking<B, O, E, M>(
-    state: &mut Option<crate::CallState>,
-    policy: impl FnOnce() -> Retry<B, O, ()>,
-    error: E,
-) -> Option<E>
+/// One closure runs the body and also decides with the policy, so that the body
+/// and the keys may borrow the same arguments, even mutably (`&mut self` in the
+/// body, `on = |e| self.is_transient(e)`): two closures alive at once could not,
+/// and a closure that handed the policy out could not lend it `self`.
+pub enum Run<'s, E> {
+    /// Run the body once.
+    Attempt,
+    /// Build the policy and decide what follows this error.
+    Decide(&'s mut crate::CallState, E),
+}
+
+/// What the closure of a sync annotated function did.
+pub enum Ran<R, E> {
+    /// What one run of the body returned.
+    Attempt(R),
+    /// What the policy decided.
+    Decided(Next<E>),
+}
+
+/// Hands the closure of a sync annotated function through, declared `FnMut`
+/// where it is written: it gets its argument's type, and a body that moves an
+/// argument out is reported in the body ("cannot move out of `x`, a captured
+/// variable in an `FnMut` closure").
+#[inline(always)]
+pub fn runner<R, E, F: FnMut(Run<'_, E>) -> Ran<R, E>>(run: F) -> F {
+    run
+}
+
+/// Decides, for a sync annotated function, what follows `error`, with the
+/// policy the closure has just built from the attribute's keys.
+#[inline]
+pub fn decide<B, O, E, M>(state: &mut crate::CallState, policy: Retry<B, O, ()>, error: E) -> Next<E>
 where
     B: Backoff,
     O: RetryOn<E, M>,
     E: core::fmt::Debug,
 {
-    match state.get_or_insert_with(crate::CallState::new).on_failure(&policy(), error, now_blocking) {
-        Next::Retry(wait) => {
-            sleep_blocking(wait);
-            None
+    state.on_failure(&policy, error, now_blocking)
+}
+
+/// The failure path of a sync annotated function, out of line: everything after
+/// the first attempt failed with `error`. Creates the call's state, and at each
+/// failure has the closure build the policy and decide ([`Run::Decide`]),
+/// sleeps, and makes the next attempt ([`Run::Attempt`]), until one succeeds or
+/// the call stops.
+///
+/// Why out of line and cold: the annotated function then holds only the first
+/// attempt and this one call, with no loop, so its success path is the plain
+/// function's plus one branch (docs/performance.md counts it), and nothing of the
+/// retrying (no state, no landing pad, no drop) is compiled into it.
+#[cold]
+#[inline(never)]
+pub fn retry_blocking<R: RetryResult>(mut error: R::Err, mut run: impl FnMut(Run<'_, R::Err>) -> Ran<R, R::Err>) -> R {
+    let mut state = crate::CallState::new();
+    loop {
+        match run(Run::Decide(&mut state, error)) {
+            Ran::Decided(Next::Retry(wait)) => sleep_blocking(wait),
+            Ran::Decided(Next::Stop(error)) => return R::from_err(error),
+            Ran::Attempt(_) => unreachable!("`Run::Decide` decides"),
         }
-        Next::Stop(error) => Some(error),
+        let Ran::Attempt(outcome) = run(Run::Attempt) else { unreachable!("`Run::Attempt` attempts") };
+        match outcome.into_result() {
+            Ok(value) => return R::from_ok(value),
+            Err(next_error) => error = next_error,
+        }
     }
 }
 

@@ -142,22 +142,35 @@ impl<'a> Expansion<'a> {
         let k = &self.krate;
         let [ret, fake] = [&self.ret.to_token_stream(), &self.fake_return()];
         let (state, outcome, error, _) = self.locals();
-        let (into_result, from_ok, from_err) = self.result_conversions(&outcome, &error);
+        let run = local("__retry_run");
+        let (into_result, from_ok, _) = self.result_conversions(&outcome, &error);
+        // Spanned over the return type like `into_result`: a return type that is
+        // not a `Result` is reported once, there.
+        let range = span_range(&self.ret, self.ret_span);
+        let at_ret = respan(k, range.0);
+        let retry_blocking =
+            call(quote_spanned!(range.1=> #at_ret::__private::retry_blocking), quote!(#error, #run), range);
         let new_policy = self.policy(quote!(()));
         let budget = self.budget();
         quote! {
             #budget
-            let mut #state = #k::__private::Option::None;
-            loop {
-                #[allow(clippy::redundant_closure_call)]
-                let #outcome: #ret = (|| { #fake #attempt })();
-                let #error = match #into_result {
-                    #from_ok,
-                    #k::__private::Result::Err(#error) => #error,
-                };
-                if let #k::__private::Option::Some(#error) = #k::__private::fail_blocking(&mut #state, || #new_policy, #error) {
-                    return #from_err;
+            let mut #run = #k::__private::runner(|#run| match #run {
+                #k::__private::Run::Attempt => {
+                    #[allow(clippy::redundant_closure_call)]
+                    let #outcome: #ret = (|| { #fake #attempt })();
+                    #k::__private::Ran::Attempt(#outcome)
                 }
+                #k::__private::Run::Decide(#state, #error) => {
+                    #k::__private::Ran::Decided(#k::__private::decide(#state, #new_policy, #error))
+                }
+            });
+            let #outcome = match #run(#k::__private::Run::Attempt) {
+                #k::__private::Ran::Attempt(#outcome) => #outcome,
+                #k::__private::Ran::Decided(_) => ::core::unreachable!(),
+            };
+            match #into_result {
+                #from_ok,
+                #k::__private::Result::Err(#error) => #retry_blocking,
             }
         }
     }
@@ -413,7 +426,9 @@ mod tests {
         assert_eq!(func.sig, original.sig);
         assert_eq!(func.vis, original.vis);
         assert_eq!(func.attrs.len(), 3, "doc, inline and the inner allow");
-        assert!(matches!(func.block.stmts.last(), Some(Stmt::Expr(Expr::Loop(_), None))));
+        // The first attempt's outcome, matched: success returns it, failure goes out of line.
+        let Some(Stmt::Expr(Expr::Match(first), None)) = func.block.stmts.last() else { panic!("a match last") };
+        assert!(quote!(#first).to_string().contains("retry_blocking"));
     }
 
     /// What async-trait 0.1 makes of `async fn call(&self, request: String) -> io::Result<String>`.

@@ -311,6 +311,14 @@ impl Client {
         if self.sent.len() < 3 { Err(io::Error::other("dropped")) } else { Ok(self.sent.len()) }
     }
 
+    /// The body changes `self` and `on` reads it: both borrow `self`, the body mutably.
+    #[retry(on = |_| self.sent.len() < 4, wait_initial = 0, wait_jitter = 0)]
+    async fn send_until_four(&mut self, message: &str) -> io::Result<usize> {
+        self.sent.push(message.to_owned());
+        tokio::task::yield_now().await;
+        Err(io::Error::other("never"))
+    }
+
     #[retry(on = io::Error, wait_initial = 0, wait_jitter = 0)]
     async fn close(self) -> io::Result<u32> {
         self.counter.fail_until(2).await
@@ -332,6 +340,8 @@ async fn async_methods() {
     assert_eq!(client.get(2).await.unwrap(), 2);
     assert_eq!(client.send("hi").await.unwrap(), 3);
     assert_eq!(client.sent, ["hi", "hi", "hi"]);
+    assert!(client.send_until_four("x").await.is_err());
+    assert_eq!(client.sent, ["hi", "hi", "hi", "x"], "`on` saw the first attempt's push and stopped");
     assert_eq!(client.generic("a", "b").await.unwrap(), "ab");
     assert_eq!(client.generic(&String::from("c"), "d").await.unwrap(), "cd");
     let calls_before = client.counter.calls();

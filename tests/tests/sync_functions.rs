@@ -136,6 +136,13 @@ impl Service {
         self.counter.fail_until(self.succeed_at)
     }
 
+    /// The body changes `self` and `on` reads it: both borrow `self`, the body mutably.
+    #[retry(on = |_| self.succeed_at > 1, wait_initial = 0, wait_jitter = 0)]
+    fn by_mut_read_by_on(&mut self) -> io::Result<u32> {
+        self.succeed_at -= 1;
+        Err(io::Error::other("never"))
+    }
+
     /// An associated function without a receiver.
     #[retry(on = io::Error, wait_initial = 0, wait_jitter = 0)]
     fn associated(counter: &Counter) -> io::Result<u32> {
@@ -153,6 +160,10 @@ fn methods_by_ref_mut_value_and_box() {
     let mut service = Service { counter: Counter::default(), succeed_at: 4 };
     assert_eq!(service.by_mut().unwrap(), 1);
     assert_eq!(service.succeed_at, 0, "&mut self: each attempt saw the previous one's changes");
+
+    let mut service = Service { counter: Counter::default(), succeed_at: 5 };
+    assert!(service.by_mut_read_by_on().is_err());
+    assert_eq!(service.succeed_at, 1, "`on` saw each attempt's change and stopped at 1");
 
     let service = Service { counter: Counter::default(), succeed_at: 2 };
     assert_eq!(service.by_value().unwrap(), 2);
