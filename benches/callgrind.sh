@@ -19,11 +19,17 @@ count() { # subject n -> total instructions
 }
 
 printf '| subject | instructions per call | over plain |\n|---|---:|---:|\n'
-for kind in sync pure_sync call_sync async; do
+for kind in sync pure_sync call_sync async ready_async; do
     plain=""
-    for lib in plain ours backon tokio_retry2; do
+    for lib in plain ours backon tokio_retry2 plain_unfolded; do
         subject="${lib}_${kind}"
-        case "$subject" in tokio_retry2_sync | tokio_retry2_pure_sync | tokio_retry2_call_sync | backon_pure_sync | backon_call_sync) continue ;; esac
+        case "$subject" in
+            # Peers without that shape of subject; the control only for the ready body.
+            tokio_retry2_sync | tokio_retry2_pure_sync | tokio_retry2_call_sync | tokio_retry2_ready_async) continue ;;
+            backon_pure_sync | backon_call_sync | backon_ready_async) continue ;;
+            plain_unfolded_ready_async) ;;
+            plain_unfolded_*) continue ;;
+        esac
         a=$(count "$subject" $n1)
         b=$(count "$subject" $n2)
         per=$(awk -v a="$a" -v b="$b" -v n=$((n2 - n1)) 'BEGIN { printf "%.1f", (b - a) / n }')

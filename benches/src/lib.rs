@@ -52,9 +52,19 @@ pub fn body(x: u64) -> Result<u64, Transient> {
     if x == u64::MAX { Err(Transient(x)) } else { Ok(x.wrapping_add(1)) }
 }
 
-/// The async success-path body: one `.await` that is ready at once, then [`body`].
+/// The async success-path body: one `.await` that could be pending, as in real
+/// code (the compiler cannot tell that it never is), then [`body`].
 #[inline(always)]
 pub async fn body_async(x: u64) -> Result<u64, Transient> {
+    let x = std::future::poll_fn(|_| if black_box(true) { Poll::Ready(x) } else { Poll::Pending }).await;
+    body(x)
+}
+
+/// An async body that can never be pending: `std::future::ready(x).await`, then
+/// [`body`]. The compiler sees through it and compiles a plain `async fn` around
+/// it into a synchronous function; an annotated one keeps its state machine.
+#[inline(always)]
+pub async fn body_async_ready(x: u64) -> Result<u64, Transient> {
     let x = std::future::ready(x).await;
     body(x)
 }
@@ -183,6 +193,35 @@ pub async fn plain_async(x: u64) -> Result<u64, Transient> {
 pub async fn ours_async(x: u64) -> Result<u64, Transient> {
     body_async(x).await
 }
+
+/// The plain `async fn` around [`body_async_ready`].
+pub async fn plain_async_ready(x: u64) -> Result<u64, Transient> {
+    body_async_ready(x).await
+}
+
+/// The annotated `async fn` around [`body_async_ready`].
+#[retry(on = Transient)]
+pub async fn ours_async_ready(x: u64) -> Result<u64, Transient> {
+    body_async_ready(x).await
+}
+
+/// A control, not a retry: [`plain_async_ready`] with a second `.await` that the
+/// success path never reaches, holding a buffer that makes its future exactly as
+/// large as [`ours_async`]'s (192 bytes; the memory table prints both). What it
+/// costs over [`plain_async_ready`] is the price of a state machine the compiler
+/// cannot fold away, which any real `async fn` has.
+pub async fn plain_async_ready_unfolded(x: u64) -> Result<u64, Transient> {
+    let outcome = body_async_ready(x).await;
+    if outcome.is_err() {
+        let buffer = black_box([0u8; PADDING]);
+        std::future::ready(()).await;
+        black_box(&buffer);
+    }
+    outcome
+}
+
+/// The size of [`plain_async_ready_unfolded`]'s buffer.
+const PADDING: usize = 152;
 
 /// The body through backon (tokio sleeper).
 pub async fn backon_async(x: u64) -> Result<u64, Transient> {

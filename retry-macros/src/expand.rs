@@ -199,13 +199,13 @@ impl<'a> Expansion<'a> {
                     #k::__private::Result::Err(#error) => #error,
                 };
                 // The policy is built and dropped out of line, at each failure, so
-                // the future never carries it across an await.
-                let #wait = ::core::pin::pin!(
-                    match #k::__private::fail_async(&mut #state, || #checked_policy, #error) {
-                        #k::__private::Result::Ok(#wait) => #wait,
-                        #k::__private::Result::Err(#error) => return #from_err,
-                    }
-                );
+                // the future never carries it across an await; the wait is started
+                // in its pinned slot.
+                let #wait = ::core::pin::pin!(#k::__private::Option::None);
+                let #wait = match #k::__private::fail_async(&mut #state, || #checked_policy, #error, #wait) {
+                    #k::__private::Result::Ok(#wait) => #wait,
+                    #k::__private::Result::Err(#error) => return #from_err,
+                };
                 #k::__private::wait(#wait).await;
             }
         }

@@ -5,17 +5,30 @@
 //! `instructions <subject> <n>`, where subject is one of `plain_sync`,
 //! `ours_sync`, `backon_sync`, `plain_pure_sync`, `ours_pure_sync`,
 //! `plain_call_sync`, `ours_call_sync`, `plain_async`, `ours_async`, `backon_async`,
-//! `tokio_retry2_async`; or `ours_retry9`, `backon_retry9`: a sync call that
+//! `tokio_retry2_async`, `plain_ready_async`, `ours_ready_async`,
+//! `plain_unfolded_ready_async`; or `ours_retry9`, `backon_retry9`: a sync call that
 //! fails 9 times, then succeeds (testing mode and hooks off for ours, zero delay
 //! and a no-op sleeper for backon), for the instructions of 9 retries.
 
 use retry_benches::{
-    Hooks, backon_async, backon_flaky_sync_nosleep, backon_sync, ours_async, ours_call_sync, ours_flaky_sync,
-    ours_pure_sync, ours_sync, plain_async, plain_call_sync, plain_pure_sync, plain_sync, poll_once, run_flaky,
-    testing_mode, tokio_retry2_async,
+    Hooks, backon_async, backon_flaky_sync_nosleep, backon_sync, ours_async, ours_async_ready, ours_call_sync,
+    ours_flaky_async, ours_flaky_sync, ours_pure_sync, ours_sync, plain_async, plain_async_ready,
+    plain_async_ready_unfolded, plain_call_sync, plain_pure_sync, plain_sync, poll_once, run_flaky, testing_mode,
+    tokio_retry2_async,
 };
 use std::hint::black_box;
 use std::process::ExitCode;
+
+thread_local! {
+    static RUNTIME: tokio::runtime::Runtime =
+        tokio::runtime::Builder::new_current_thread().enable_time().build().expect("a tokio runtime");
+}
+
+/// One call of [`ours_flaky_async`] that fails `fail` times, on a current-thread runtime.
+fn run_flaky_async(fail: u32) -> Result<u64, retry_benches::Transient> {
+    let calls = std::cell::Cell::new(0);
+    RUNTIME.with(|runtime| runtime.block_on(ours_flaky_async(black_box(&calls), black_box(fail)))).map(u64::from)
+}
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -33,9 +46,15 @@ fn main() -> ExitCode {
         "ours_call_sync" => ours_call_sync,
         "plain_async" => |x| poll_once(plain_async(x)),
         "ours_async" => |x| poll_once(ours_async(x)),
+        "plain_ready_async" => |x| poll_once(plain_async_ready(x)),
+        "ours_ready_async" => |x| poll_once(ours_async_ready(x)),
+        "plain_unfolded_ready_async" => |x| poll_once(plain_async_ready_unfolded(x)),
         "backon_async" => |x| poll_once(backon_async(x)),
         "tokio_retry2_async" => |x| poll_once(tokio_retry2_async(x)),
         "ours_retry9" => |_| run_flaky(ours_flaky_sync, 9).map(u64::from),
+        "ours_retry0" => |_| run_flaky(ours_flaky_sync, 0).map(u64::from),
+        "ours_async_retry9" => |_| run_flaky_async(9),
+        "ours_async_retry0" => |_| run_flaky_async(0),
         "backon_retry9" => |_| run_flaky(backon_flaky_sync_nosleep, 9).map(u64::from),
         other => {
             eprintln!("unknown subject {other}");

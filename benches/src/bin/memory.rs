@@ -11,8 +11,8 @@
 
 use retry_benches::{
     Hooks, backon_async, backon_flaky_async, backon_flaky_sync_nosleep, backon_sync, discard_tracing, ours_async,
-    ours_flaky_async, ours_flaky_sync, ours_sync, plain_async, plain_sync, poll_once, testing_mode, tokio_retry2_async,
-    tokio_retry2_flaky_async,
+    ours_async_ready, ours_flaky_async, ours_flaky_sync, ours_sync, plain_async, plain_async_ready,
+    plain_async_ready_unfolded, plain_sync, poll_once, testing_mode, tokio_retry2_async, tokio_retry2_flaky_async,
 };
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 use std::alloc::System;
@@ -42,6 +42,9 @@ fn main() {
     println!("| subject | size |\n|---|---:|");
     println!("| plain | {} |", size_of_val(&plain_async(1)));
     println!("| ours (`#[retry]`) | {} |", size_of_val(&ours_async(1)));
+    println!("| plain, never-pending body | {} |", size_of_val(&plain_async_ready(1)));
+    println!("| ours, never-pending body | {} |", size_of_val(&ours_async_ready(1)));
+    println!("| plain, never-pending body, unfolded (control) | {} |", size_of_val(&plain_async_ready_unfolded(1)));
     println!("| backon | {} |", size_of_val(&backon_async(1)));
     println!("| tokio-retry2 | {} |", size_of_val(&tokio_retry2_async(1)));
     println!("| tokio::time::Sleep | {} |", size_of::<tokio::time::Sleep>());

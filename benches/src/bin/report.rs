@@ -48,6 +48,14 @@ fn main() -> ExitCode {
         );
     }
 
+    println!("\n## success path, async body that is never pending (median ns per call)\n");
+    println!("| subject | async | over plain |\n|---|---:|---:|");
+    let plain_ready = get("success_async_ready", "plain");
+    for subject in ["plain", "ours", "plain-unfolded"] {
+        let asynchronous = get("success_async_ready", subject);
+        println!("| {subject} | {} | {} |", ns(asynchronous), delta(asynchronous, plain_ready));
+    }
+
     println!("\n## one retry with zero waits (median ns per retry: (t9 - t0) / 9)\n");
     println!("| subject | sync | async |\n|---|---:|---:|");
     let per_retry = |group: &str, name: &str| {

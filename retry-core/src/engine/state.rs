@@ -68,14 +68,20 @@ impl Nanos {
     const NONE: Nanos = Nanos(u64::MAX);
 
     /// Saturates one below the sentinel: 584 years is "forever" for a wait.
+    #[inline]
     fn from(duration: Duration) -> Nanos {
-        Nanos(u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX).min(u64::MAX - 1))
+        // In u64, not through `as_nanos`' u128: this runs at every retry.
+        let nanos =
+            duration.as_secs().checked_mul(1_000_000_000).and_then(|n| n.checked_add(duration.subsec_nanos().into()));
+        Nanos(nanos.unwrap_or(u64::MAX).min(u64::MAX - 1))
     }
 
+    #[inline]
     fn get(self) -> Duration {
         Duration::from_nanos(self.0)
     }
 
+    #[inline]
     fn take(&mut self) -> Option<Duration> {
         let taken = std::mem::replace(self, Nanos::NONE);
         (taken != Nanos::NONE).then(|| taken.get())
@@ -105,6 +111,7 @@ impl CallState {
     }
 
     /// Decides what follows `error`, handing the error back when the call stops.
+    #[inline]
     pub fn on_failure<B, O, S, E, M>(
         &mut self,
         policy: &Retry<B, O, S>,
@@ -127,6 +134,7 @@ impl CallState {
     /// The order of the rules: `on` first (an error it rejects returns at once and
     /// counts nowhere), then the switches, the attempts, the deadline, and last the
     /// budget, so that a retry that would not happen anyway never spends a token.
+    #[inline]
     pub fn step<B, O, S, E, M>(&mut self, policy: &Retry<B, O, S>, error: &E, now: impl FnOnce() -> Instant) -> Step
     where
         B: Backoff,
@@ -304,6 +312,10 @@ mod tests {
     #[test]
     fn waits_saturate_below_the_sentinel() {
         assert_eq!(Nanos::from(Duration::MAX), Nanos(u64::MAX - 1));
+        assert_eq!(Nanos::from(Duration::new(u64::MAX / 1_000_000_000, 999_999_999)), Nanos(u64::MAX - 1));
+        assert_eq!(Nanos::from(Duration::new(18_446_744_073, 709_551_614)), Nanos(u64::MAX - 1), "the largest exact");
+        assert_eq!(Nanos::from(Duration::new(3, 250)), Nanos(3_000_000_250));
+        assert_eq!(Nanos::from(Duration::ZERO).get(), Duration::ZERO);
         let mut n = Nanos::from(Duration::MAX);
         assert!(n.take().is_some());
         assert_eq!(n.take(), None);

@@ -165,6 +165,7 @@ pub fn active_hooks() -> Hooks {
 }
 
 /// Whether a retry would run any hook; one atomic load when hooks are off.
+#[inline]
 pub(crate) fn enabled() -> bool {
     STATE.load(Ordering::Acquire) != DISABLED
 }

@@ -77,7 +77,7 @@ pub struct ByType<M>(PhantomData<fn() -> M>);
 
 impl<T: Error + 'static, E: ErrorChain<M>, M> RetryOn<E, ByType<M>> for ErrorType<T> {
     fn decide(&self, error: &E) -> Decision {
-        error.any_in_chain(&mut |e| e.is::<T>()).into()
+        (E::is_exactly::<T>() || error.any_in_chain(&mut |e| e.is::<T>())).into()
     }
 }
 

@@ -29,6 +29,7 @@ pub fn is_active() -> bool {
     scoped::current().active.unwrap_or_else(global_active)
 }
 
+#[inline]
 pub(crate) fn global_active() -> bool {
     ACTIVE.load(Ordering::Relaxed)
 }
@@ -80,6 +81,7 @@ impl TestMode {
     }
 
     /// The attempts a policy configured with `configured` makes in this mode.
+    #[inline]
     pub fn effective_attempts(&self, configured: Option<u32>) -> Option<u32> {
         match configured {
             Some(configured) if self.cap => Some(configured.min(self.attempts)),
@@ -91,6 +93,7 @@ impl TestMode {
         mode.map_or(0, |m| 1 << 63 | u64::from(m.cap) << 32 | u64::from(m.attempts))
     }
 
+    #[inline]
     fn unpack(word: u64) -> Option<Self> {
         (word >> 63 == 1).then_some(Self { attempts: word as u32, cap: (word >> 32) & 1 == 1 })
     }
@@ -139,6 +142,7 @@ pub fn is_testing() -> bool {
     testing().is_some()
 }
 
+#[inline]
 pub(crate) fn global_testing() -> Option<TestMode> {
     TestMode::unpack(TESTING.load(Ordering::Relaxed))
 }

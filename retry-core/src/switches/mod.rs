@@ -16,6 +16,7 @@ pub(crate) struct InForce {
     pub(crate) testing: Option<TestMode>,
 }
 
+#[inline]
 pub(crate) fn in_force() -> InForce {
     let scoped = scoped::current();
     InForce {

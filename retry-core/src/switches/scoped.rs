@@ -21,6 +21,7 @@ thread_local! {
     static OVERRIDES: Cell<Overrides> = const { Cell::new(Overrides { active: None, testing: None }) };
 }
 
+#[inline]
 pub(crate) fn current() -> Overrides {
     OVERRIDES.with(Cell::get)
 }
