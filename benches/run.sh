@@ -9,7 +9,7 @@ echo "# machine"
 echo "$(nproc) CPUs, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), $(rustc --version)"
 
 echo; echo "# 1, 3: criterion (success path, per retry)"
-cargo bench -q -p retry-benches --bench success --bench per_retry >/dev/null
+cargo bench -q -p retry-benches --bench success --bench per_retry >/dev/null 2>&1
 cargo run -q -p retry-benches --release --bin report
 
 echo; echo "# 2: instructions per call (callgrind)"

@@ -8,7 +8,10 @@
 //! `tokio_retry2_async`, `plain_ready_async`, `ours_ready_async`,
 //! `plain_unfolded_ready_async`; or `ours_retry9`, `backon_retry9`: a sync call that
 //! fails 9 times, then succeeds (testing mode and hooks off for ours, zero delay
-//! and a no-op sleeper for backon), for the instructions of 9 retries.
+//! and a no-op sleeper for backon), for the instructions of 9 retries, and
+//! `ours_retry0`, `backon_retry0`, the same call without failures;
+//! `ours_async_retry9`, `ours_async_retry0`: the async twins, each call run by
+//! `block_on` on a current-thread tokio runtime.
 
 use retry_benches::{
     Hooks, backon_async, backon_flaky_sync_nosleep, backon_sync, ours_async, ours_async_ready, ours_call_sync,
@@ -56,6 +59,7 @@ fn main() -> ExitCode {
         "ours_async_retry9" => |_| run_flaky_async(9),
         "ours_async_retry0" => |_| run_flaky_async(0),
         "backon_retry9" => |_| run_flaky(backon_flaky_sync_nosleep, 9).map(u64::from),
+        "backon_retry0" => |_| run_flaky(backon_flaky_sync_nosleep, 0).map(u64::from),
         other => {
             eprintln!("unknown subject {other}");
             return ExitCode::FAILURE;

@@ -111,7 +111,6 @@ impl CallState {
     }
 
     /// Decides what follows `error`, handing the error back when the call stops.
-    #[inline]
     pub fn on_failure<B, O, S, E, M>(
         &mut self,
         policy: &Retry<B, O, S>,
@@ -134,7 +133,6 @@ impl CallState {
     /// The order of the rules: `on` first (an error it rejects returns at once and
     /// counts nowhere), then the switches, the attempts, the deadline, and last the
     /// budget, so that a retry that would not happen anyway never spends a token.
-    #[inline]
     pub fn step<B, O, S, E, M>(&mut self, policy: &Retry<B, O, S>, error: &E, now: impl FnOnce() -> Instant) -> Step
     where
         B: Backoff,
