@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Instructions per call of the success path, and per zero-wait retry, counted by
-# callgrind: noise cannot blur them. Each subject runs twice (N1 and N2 calls); the difference of the
+# Instructions counted by callgrind, which noise cannot blur.
+#
+# Success path: each subject runs twice (N1 and N2 calls); the difference of the
 # two totals divided by N2 - N1 is the cost of one call, start-up and loop
 # cancelled out (the loop's few instructions are in every subject alike).
+#
+# One zero-wait retry: N1 calls that fail 9 times then succeed, minus N1 calls
+# that succeed at once, divided by 9 * N1.
 #
 #   bash benches/callgrind.sh
 set -euo pipefail

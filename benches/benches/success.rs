@@ -24,7 +24,6 @@ fn asynchronous(c: &mut Criterion) {
     let mut group = c.benchmark_group("success_async");
     group.bench_function("plain", |b| b.iter(|| poll_once(plain_async(black_box(7)))));
     group.bench_function("ours", |b| b.iter(|| poll_once(ours_async(black_box(7)))));
-
     group.bench_function("backon", |b| b.iter(|| poll_once(backon_async(black_box(7)))));
     group.bench_function("tokio-retry2", |b| b.iter(|| poll_once(tokio_retry2_async(black_box(7)))));
     group.finish();

@@ -120,10 +120,23 @@ pub enum Ran<R, E> {
     Decided(Next<E>),
 }
 
+impl<R, E> Ran<R, E> {
+    /// The outcome of [`Run::Attempt`]: kept here, not in generated code, so that
+    /// the user's crate never contains the `unreachable!` of the other case.
+    #[inline(always)]
+    pub fn into_attempt(self) -> R {
+        match self {
+            Ran::Attempt(outcome) => outcome,
+            Ran::Decided(_) => unreachable!("`Run::Attempt` attempts"),
+        }
+    }
+}
+
 /// Hands the closure of a sync annotated function through, declared `FnMut`
 /// where it is written: it gets its argument's type, and a body that moves an
-/// argument out is reported in the body ("cannot move out of `x`, a captured
-/// variable in an `FnMut` closure").
+/// argument out gets "cannot move out of value, a captured variable in an `FnMut`
+/// closure", with labels on the argument and the use, instead of an error about
+/// a call to the closure.
 #[inline(always)]
 pub fn runner<R, E, F: FnMut(Run<'_, E>) -> Ran<R, E>>(run: F) -> F {
     run
@@ -149,7 +162,7 @@ where
 ///
 /// Why out of line and cold: the annotated function then holds only the first
 /// attempt and this one call, with no loop, so its success path is the plain
-/// function's plus one branch (docs/performance.md counts it), and nothing of the
+/// function's plus a stack frame (docs/performance.md counts it), and nothing of the
 /// retrying (no state, no landing pad, no drop) is compiled into it.
 #[cold]
 #[inline(never)]
@@ -161,8 +174,7 @@ pub fn retry_blocking<R: RetryResult>(mut error: R::Err, mut run: impl FnMut(Run
             Ran::Decided(Next::Stop(error)) => return R::from_err(error),
             Ran::Attempt(_) => unreachable!("`Run::Decide` decides"),
         }
-        let Ran::Attempt(outcome) = run(Run::Attempt) else { unreachable!("`Run::Attempt` attempts") };
-        match outcome.into_result() {
+        match run(Run::Attempt).into_attempt().into_result() {
             Ok(value) => return R::from_ok(value),
             Err(next_error) => error = next_error,
         }

@@ -102,7 +102,7 @@ impl<'a> Expansion<'a> {
         let body = match kind {
             // The body's statements, not its block: as the tail of the attempt, a
             // block `{ x }` would trip `unused_braces`.
-            Kind::Sync => self.sync_loop(statements(&block.stmts)),
+            Kind::Sync => self.sync_body(statements(&block.stmts)),
             Kind::Async => self.async_loop(statements(&block.stmts)),
             Kind::AsyncTrait(parts) => {
                 let AsyncTrait { box_pin, async_attrs, prefix, rest, .. } = &**parts;
@@ -138,7 +138,7 @@ impl<'a> Expansion<'a> {
         }
     }
 
-    fn sync_loop(&self, attempt: TokenStream) -> TokenStream {
+    fn sync_body(&self, attempt: TokenStream) -> TokenStream {
         let k = &self.krate;
         let [ret, fake] = [&self.ret.to_token_stream(), &self.fake_return()];
         let (state, outcome, error, _) = self.locals();
@@ -164,10 +164,7 @@ impl<'a> Expansion<'a> {
                     #k::__private::Ran::Decided(#k::__private::decide(#state, #new_policy, #error))
                 }
             });
-            let #outcome = match #run(#k::__private::Run::Attempt) {
-                #k::__private::Ran::Attempt(#outcome) => #outcome,
-                #k::__private::Ran::Decided(_) => ::core::unreachable!(),
-            };
+            let #outcome = #run(#k::__private::Run::Attempt).into_attempt();
             match #into_result {
                 #from_ok,
                 #k::__private::Result::Err(#error) => #retry_blocking,

@@ -311,7 +311,7 @@ mod tests {
     fn waits_saturate_below_the_sentinel() {
         assert_eq!(Nanos::from(Duration::MAX), Nanos(u64::MAX - 1));
         assert_eq!(Nanos::from(Duration::new(u64::MAX / 1_000_000_000, 999_999_999)), Nanos(u64::MAX - 1));
-        assert_eq!(Nanos::from(Duration::new(18_446_744_073, 709_551_614)), Nanos(u64::MAX - 1), "the largest exact");
+        assert_eq!(Nanos::from(Duration::new(18_446_744_073, 709_551_613)), Nanos(u64::MAX - 2), "exact, not clamped");
         assert_eq!(Nanos::from(Duration::new(3, 250)), Nanos(3_000_000_250));
         assert_eq!(Nanos::from(Duration::ZERO).get(), Duration::ZERO);
         let mut n = Nanos::from(Duration::MAX);

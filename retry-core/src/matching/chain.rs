@@ -21,6 +21,11 @@ pub trait ErrorChain<Marker> {
     /// Whether this error type is `T` itself, known at compile time: `on = T`
     /// on a function whose error type is `T` then decides without walking the
     /// chain (a constant instead of a few dozen instructions per retry).
+    ///
+    /// An implementation returns `true` only if `Self` is `T` (the default,
+    /// `false`, is always correct): a `true` makes `on = T` retry every error of
+    /// this type.
+    #[doc(hidden)]
     fn is_exactly<T: 'static>() -> bool
     where
         Self: Sized,
