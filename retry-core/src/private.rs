@@ -130,6 +130,15 @@ impl<R, E> Ran<R, E> {
             Ran::Decided(_) => unreachable!("`Run::Attempt` attempts"),
         }
     }
+
+    /// The decision of [`Run::Decide`].
+    #[inline(always)]
+    fn into_decided(self) -> Next<E> {
+        match self {
+            Ran::Decided(next) => next,
+            Ran::Attempt(_) => unreachable!("`Run::Decide` decides"),
+        }
+    }
 }
 
 /// Hands the closure of a sync annotated function through, declared `FnMut`
@@ -169,10 +178,9 @@ where
 pub fn retry_blocking<R: RetryResult>(mut error: R::Err, mut run: impl FnMut(Run<'_, R::Err>) -> Ran<R, R::Err>) -> R {
     let mut state = crate::CallState::new();
     loop {
-        match run(Run::Decide(&mut state, error)) {
-            Ran::Decided(Next::Retry(wait)) => sleep_blocking(wait),
-            Ran::Decided(Next::Stop(error)) => return R::from_err(error),
-            Ran::Attempt(_) => unreachable!("`Run::Decide` decides"),
+        match run(Run::Decide(&mut state, error)).into_decided() {
+            Next::Retry(wait) => sleep_blocking(wait),
+            Next::Stop(error) => return R::from_err(error),
         }
         match run(Run::Attempt).into_attempt().into_result() {
             Ok(value) => return R::from_ok(value),
