@@ -5,8 +5,8 @@
 //! (not the user crate's) decide what runs.
 
 pub use crate::backoff::{Backoff, DefaultBackoff};
-pub use crate::engine::CallableName;
 use crate::engine::Next;
+pub use crate::engine::{CallableName, Declared};
 pub use crate::matching::{Decision, RetryOn, error_type, error_types};
 pub use crate::policy::{DEFAULT_ATTEMPTS, DEFAULT_TIMEOUT, Retry, from_attribute};
 pub use crate::sleep::{DefaultSleeper, Sleeper};
@@ -33,6 +33,14 @@ pub trait RetryResult: Sized {
     fn from_ok(value: Self::Ok) -> Self;
     /// Wraps an error.
     fn from_err(error: Self::Err) -> Self;
+    /// Wraps either.
+    #[inline(always)]
+    fn from_result(result: Result<Self::Ok, Self::Err>) -> Self {
+        match result {
+            Ok(value) => Self::from_ok(value),
+            Err(error) => Self::from_err(error),
+        }
+    }
 }
 
 impl<T, E> RetryResult for Result<T, E> {
@@ -101,15 +109,39 @@ pub fn default_sleeper() -> DefaultSleeper {
 
 /// What the closure of a sync annotated function is asked to do.
 ///
-/// One closure runs the body and also decides with the policy, so that the body
-/// and the keys may borrow the same arguments, even mutably (`&mut self` in the
+/// One closure runs the body and also builds the policy, so that the body and
+/// the keys may borrow the same arguments, even mutably (`&mut self` in the
 /// body, `on = |e| self.is_transient(e)`): two closures alive at once could not,
-/// and a closure that handed the policy out could not lend it `self`.
+/// and a closure that handed the policy out could not lend it `self`. The keys'
+/// tokens appear once in the expansion, so an error in them is reported once.
 pub enum Run<'s, E> {
     /// Run the body once.
     Attempt,
     /// Build the policy and decide what follows this error.
     Decide(&'s mut crate::CallState, E),
+    /// Build the policy and declare the function's callable.
+    Declare(&'s Declared),
+}
+
+impl<E> Run<'_, E> {
+    /// Does what `self` asks (but [`Run::Attempt`]) with the policy the closure
+    /// has just built from the attribute's keys.
+    #[inline]
+    pub fn with_policy<R, B, O, M>(self, policy: Retry<B, O, ()>) -> Ran<R, E>
+    where
+        B: Backoff,
+        O: RetryOn<E, M>,
+        E: core::fmt::Debug,
+    {
+        match self {
+            Run::Decide(state, error) => Ran::Decided(state.on_failure(&policy, error, now_blocking)),
+            Run::Declare(declared) => {
+                declared.declare::<E, _, _, _>(&policy);
+                Ran::Declared
+            }
+            Run::Attempt => unreachable!("the closure attempts without a policy"),
+        }
+    }
 }
 
 /// What the closure of a sync annotated function did.
@@ -118,16 +150,18 @@ pub enum Ran<R, E> {
     Attempt(R),
     /// What the policy decided.
     Decided(Next<E>),
+    /// The callable was declared.
+    Declared,
 }
 
 impl<R, E> Ran<R, E> {
     /// The outcome of [`Run::Attempt`]: kept here, not in generated code, so that
-    /// the user's crate never contains the `unreachable!` of the other case.
+    /// the user's crate never contains the `unreachable!` of the other cases.
     #[inline(always)]
     pub fn into_attempt(self) -> R {
         match self {
             Ran::Attempt(outcome) => outcome,
-            Ran::Decided(_) => unreachable!("`Run::Attempt` attempts"),
+            Ran::Decided(_) | Ran::Declared => unreachable!("`Run::Attempt` attempts"),
         }
     }
 
@@ -136,7 +170,7 @@ impl<R, E> Ran<R, E> {
     fn into_decided(self) -> Next<E> {
         match self {
             Ran::Decided(next) => next,
-            Ran::Attempt(_) => unreachable!("`Run::Decide` decides"),
+            Ran::Attempt(_) | Ran::Declared => unreachable!("`Run::Decide` decides"),
         }
     }
 }
@@ -151,31 +185,32 @@ pub fn runner<R, E, F: FnMut(Run<'_, E>) -> Ran<R, E>>(run: F) -> F {
     run
 }
 
-/// Decides, for a sync annotated function, what follows `error`, with the
-/// policy the closure has just built from the attribute's keys.
-#[inline]
-pub fn decide<B, O, E, M>(state: &mut crate::CallState, policy: Retry<B, O, ()>, error: E) -> Next<E>
-where
-    B: Backoff,
-    O: RetryOn<E, M>,
-    E: core::fmt::Debug,
-{
-    state.on_failure(&policy, error, now_blocking)
-}
-
-/// The failure path of a sync annotated function, out of line: everything after
-/// the first attempt failed with `error`. Creates the call's state, and at each
-/// failure has the closure build the policy and decide ([`Run::Decide`]),
-/// sleeps, and makes the next attempt ([`Run::Attempt`]), until one succeeds or
-/// the call stops.
+/// The rest of a sync annotated function's call, out of line, after a first
+/// attempt that failed or that was the first call of the function: declares the
+/// callable if it was not yet ([`Run::Declare`]); on failure, creates the call's
+/// state, and at each failure has the closure build the policy and decide
+/// ([`Run::Decide`]), sleeps, and makes the next attempt ([`Run::Attempt`]),
+/// until one succeeds or the call stops.
 ///
 /// Why out of line and cold: the annotated function then holds only the first
-/// attempt and this one call, with no loop, so its success path is the plain
-/// function's plus a stack frame (docs/performance.md counts it), and nothing of the
-/// retrying (no state, no landing pad, no drop) is compiled into it.
+/// attempt, one check of `declared` and this one call, with no loop, so its
+/// success path is the plain function's plus a few instructions
+/// (docs/performance.md counts them), and nothing of the retrying (no state, no
+/// landing pad, no drop) is compiled into it.
 #[cold]
 #[inline(never)]
-pub fn retry_blocking<R: RetryResult>(mut error: R::Err, mut run: impl FnMut(Run<'_, R::Err>) -> Ran<R, R::Err>) -> R {
+pub fn retry_blocking<R: RetryResult>(
+    first: Result<R::Ok, R::Err>,
+    declared: &Declared,
+    mut run: impl FnMut(Run<'_, R::Err>) -> Ran<R, R::Err>,
+) -> R {
+    if !declared.is_done() {
+        run(Run::Declare(declared));
+    }
+    let mut error = match first {
+        Ok(value) => return R::from_ok(value),
+        Err(error) => error,
+    };
     let mut state = crate::CallState::new();
     loop {
         match run(Run::Decide(&mut state, error)).into_decided() {
@@ -199,24 +234,34 @@ fn now_blocking() -> Instant {
     Instant::now()
 }
 
-/// The failure path of an async annotated function, out of line: creates the
-/// call's state at the first failure, builds the policy, decides and runs the
-/// hooks. Starts the wait in `wait`, the slot the future awaits next (left
-/// `None` for a zero wait the sleeper skips: [`wait`] then spends the runtime's
-/// cooperative budget instead) and hands the slot back (taken and returned by
-/// value: a borrowed local would be kept in the future across the await); returns
-/// the error when the call stops.
+/// What an async annotated function does after [`after_attempt_async`].
+pub enum AfterAttempt<'w, W, T, E> {
+    /// Await the wait started in this slot, then attempt again.
+    Wait(core::pin::Pin<&'w mut Option<W>>),
+    /// Return this.
+    Return(Result<T, E>),
+}
+
+/// The rest of an attempt of an async annotated function, out of line, after an
+/// attempt that failed or that was the function's first call: builds the
+/// policy and declares the callable if it was not yet; on failure creates the
+/// call's state at the first failure, decides and runs the hooks. Starts the
+/// wait in `wait`, the slot the future awaits next (left `None` for a zero wait
+/// the sleeper skips: [`wait`] then spends the runtime's cooperative budget
+/// instead) and hands the slot back (taken and returned by value: a borrowed
+/// local would be kept in the future across the await).
 ///
 /// The wait is written in place because moving an `Option<Sleep>` out and into the
 /// slot copied its 96 bytes twice per retry, even when it was `None`.
 #[cold]
 #[inline(never)]
-pub fn fail_async<'w, B, O, S, W, E, M>(
+pub fn after_attempt_async<'w, B, O, S, W, T, E, M>(
+    declared: &Declared,
     state: &mut Option<crate::CallState>,
     policy: impl FnOnce() -> Retry<B, O, S>,
-    error: E,
+    outcome: Result<T, E>,
     mut wait: core::pin::Pin<&'w mut Option<W>>,
-) -> Result<core::pin::Pin<&'w mut Option<W>>, E>
+) -> AfterAttempt<'w, W, T, E>
 where
     B: Backoff,
     O: RetryOn<E, M>,
@@ -224,14 +269,21 @@ where
     E: core::fmt::Debug,
 {
     let policy = policy();
+    if !declared.is_done() {
+        declared.declare::<E, _, _, _>(&policy);
+    }
+    let error = match outcome {
+        Ok(value) => return AfterAttempt::Return(Ok(value)),
+        Err(error) => error,
+    };
     match state.get_or_insert_with(crate::CallState::new).on_failure(&policy, error, || policy.sleeper.now()) {
         Next::Retry(duration) => {
             if let Some(sleep) = crate::sleep::start(&policy.sleeper, duration) {
                 wait.set(Some(sleep));
             }
-            Ok(wait)
+            AfterAttempt::Wait(wait)
         }
-        Next::Stop(error) => Err(error),
+        Next::Stop(error) => AfterAttempt::Return(Err(error)),
     }
 }
 
@@ -241,7 +293,7 @@ pub fn require_sleeper<B, O, S: Sleeper>(policy: Retry<B, O, S>) -> Retry<B, O, 
     policy
 }
 
-/// Awaits the wait that [`fail_async`] started in its slot; for a skipped
+/// Awaits the wait that [`after_attempt_async`] started in its slot; for a skipped
 /// zero wait, spends a unit of tokio's cooperative budget.
 pub fn wait<F: core::future::Future<Output = ()>>(
     sleep: core::pin::Pin<&mut Option<F>>,

@@ -191,7 +191,7 @@ fn a_warn_event_says_the_budget_is_exhausted() {
     });
     let events = capture.0.lock().unwrap().clone();
     let messages: Vec<&str> = events.iter().map(|(_, _, f)| f["message"].as_str()).collect();
-    assert_eq!(messages, ["retry scheduled", "retry refused: budget exhausted"]);
+    assert_eq!(messages, ["retry scheduled", "retry refused: budget exhausted", "retrying gave up"]);
     let (level, target, fields) = &events[1];
     assert_eq!((*level, target.as_str()), (tracing::Level::WARN, "retry_core"));
     assert_eq!(fields["callable"], "orders::submit");
@@ -199,5 +199,12 @@ fn a_warn_event_says_the_budget_is_exhausted() {
     assert_eq!(fields["waited_so_far"], "0.1");
     assert!(fields["caused_by"].contains("failure 2"), "{fields:?}");
     assert_eq!(fields["error_type"], std::any::type_name::<io::Error>());
+    // The call had retried once before the refusal: it gave up, for the budget.
+    let (level, target, fields) = &events[2];
+    assert_eq!((*level, target.as_str()), (tracing::Level::WARN, "retry_core"));
+    assert_eq!(fields["reason"], "budget");
+    assert_eq!(fields["attempts"], "2");
+    assert_eq!(fields["waited"], "0.1");
+    assert!(fields["caused_by"].contains("failure 2"), "{fields:?}");
     reset_hooks();
 }

@@ -1,10 +1,13 @@
-//! `retries_total` lands in the default registry, lazily, on the first retry.
+//! The counters land in the default registry at a callable's first call, with
+//! every series it can produce at 0, so that `increase()` sees its first outage.
 
 use retry_core::{Retry, Scoped, TestMode, error_type};
 use std::io;
 
-fn series(name: &str) -> Vec<(Vec<(String, String)>, f64)> {
-    prometheus::gather()
+type Series = Vec<(Vec<(String, String)>, f64)>;
+
+fn series(name: &str, callable: &str) -> Series {
+    let mut found: Series = prometheus::gather()
         .into_iter()
         .filter(|family| family.name() == name)
         .flat_map(|family| {
@@ -12,34 +15,54 @@ fn series(name: &str) -> Vec<(Vec<(String, String)>, f64)> {
                 .get_metric()
                 .iter()
                 .map(|m| {
-                    let labels = m.get_label().iter().map(|l| (l.name().to_string(), l.value().to_string())).collect();
+                    let labels: Vec<_> =
+                        m.get_label().iter().map(|l| (l.name().to_string(), l.value().to_string())).collect();
                     (labels, m.get_counter().get_value())
                 })
                 .collect::<Vec<_>>()
         })
-        .collect()
+        .filter(|(labels, _)| labels.iter().any(|(k, v)| k == "callable" && v == callable))
+        .collect();
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    found
+}
+
+fn label(k: &str, v: &str) -> (String, String) {
+    (k.to_string(), v.to_string())
 }
 
 #[test]
-fn counter_appears_on_first_retry_with_its_labels() {
-    assert!(series("retries_total").is_empty(), "nothing is registered before the first retry");
+fn series_exist_at_zero_after_the_first_call_and_count_from_there() {
+    assert!(prometheus::gather().is_empty(), "nothing is registered before the first retrying call");
 
-    let policy = Retry::default().name("inventory::reserve").on(error_type::<io::Error>());
+    let policy = Retry::builder().attempts(3).name("inventory::reserve").build().unwrap().on(error_type::<io::Error>());
     let _ = policy.call(|_| Ok::<_, io::Error>(()));
-    assert!(series("retries_total").is_empty(), "a success touches no metric");
+    let io_type = std::any::type_name::<io::Error>();
+    let retries = |n: &str, value: f64| {
+        (vec![label("callable", "inventory::reserve"), label("error_type", io_type), label("retry_num", n)], value)
+    };
+    let gave_up = |reason: &str, value: f64| {
+        (vec![label("callable", "inventory::reserve"), label("error_type", io_type), label("reason", reason)], value)
+    };
+    assert_eq!(series("retries_total", "inventory::reserve"), vec![retries("1", 0.0), retries("2", 0.0)]);
+    assert_eq!(
+        series("retry_gave_up_total", "inventory::reserve"),
+        vec![gave_up("attempts", 0.0), gave_up("deadline", 0.0)],
+        "a policy without a budget cannot give up for one"
+    );
+    assert!(series("retries_budget_exhausted_total", "inventory::reserve").is_empty());
 
-    let _ = Scoped::new()
+    let outcome = Scoped::new()
         .testing(TestMode::new(3))
         .run(|| policy.call(|_| -> Result<(), _> { Err(io::Error::other("x")) }));
-    let mut got = series("retries_total");
-    got.sort_by(|a, b| a.0.cmp(&b.0));
-    let label = |k: &str, v: &str| (k.to_string(), v.to_string());
-    let io_type = std::any::type_name::<io::Error>();
+    assert!(outcome.is_err());
+    assert_eq!(series("retries_total", "inventory::reserve"), vec![retries("1", 1.0), retries("2", 1.0)]);
     assert_eq!(
-        got,
-        vec![
-            (vec![label("callable", "inventory::reserve"), label("error_type", io_type), label("retry_num", "1")], 1.0),
-            (vec![label("callable", "inventory::reserve"), label("error_type", io_type), label("retry_num", "2")], 1.0),
-        ]
+        series("retry_gave_up_total", "inventory::reserve"),
+        vec![gave_up("attempts", 1.0), gave_up("deadline", 0.0)]
     );
+
+    let unnamed = Retry::default().on(error_type::<io::Error>());
+    let _ = unnamed.call(|_| Ok::<_, io::Error>(()));
+    assert!(series("retries_total", "<block>").is_empty(), "an unnamed block declares nothing");
 }

@@ -65,8 +65,18 @@ fn each_scheduled_retry_emits_one_warn_event_with_its_fields() {
         });
         let _ = policy.call(|_| Ok::<_, io::Error>(()));
     });
-    let events: Vec<Event> = capture.0.lock().unwrap().iter().filter(|e| e.target == "retry_core").cloned().collect();
-    assert_eq!(events.len(), 2, "3 attempts = 2 scheduled retries; success emits nothing");
+    let mut events: Vec<Event> =
+        capture.0.lock().unwrap().iter().filter(|e| e.target == "retry_core").cloned().collect();
+    assert_eq!(events.len(), 3, "3 attempts = 2 scheduled retries and one give-up; success emits nothing");
+    let gave_up = events.pop().unwrap();
+    assert_eq!(gave_up.level, tracing::Level::WARN);
+    assert_eq!(gave_up.fields["message"], "retrying gave up");
+    assert_eq!(gave_up.fields["callable"], "orders::submit");
+    assert_eq!(gave_up.fields["attempts"], "3");
+    assert_eq!(gave_up.fields["waited"], "0");
+    assert_eq!(gave_up.fields["reason"], "attempts");
+    assert_eq!(gave_up.fields["error_type"], std::any::type_name::<io::Error>());
+    assert!(gave_up.fields["caused_by"].contains("refused 3"), "{:?}", gave_up.fields);
     for (i, e) in events.iter().enumerate() {
         assert_eq!(e.level, tracing::Level::WARN);
         assert_eq!(e.fields["callable"], "orders::submit");

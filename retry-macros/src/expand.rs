@@ -77,6 +77,12 @@ fn local(name: &str) -> Ident {
     Ident::new(name, Span::mixed_site())
 }
 
+/// The `static` that tells whether the function's callable was declared: an
+/// item, so not hygienic; its name is one no user writes.
+fn declared() -> Ident {
+    Ident::new("__RETRY_DECLARED", Span::mixed_site())
+}
+
 struct Expansion<'a> {
     args: &'a Args,
     func: &'a RetryFn,
@@ -141,33 +147,35 @@ impl<'a> Expansion<'a> {
     fn sync_body(&self, attempt: TokenStream) -> TokenStream {
         let k = &self.krate;
         let [ret, fake] = [&self.ret.to_token_stream(), &self.fake_return()];
-        let (state, outcome, error, _) = self.locals();
-        let run = local("__retry_run");
-        let (into_result, from_ok, _) = self.result_conversions(&outcome, &error);
+        let (state, outcome, _, _) = self.locals();
+        let (run, declared) = (local("__retry_run"), declared());
+        let (into_result, success) = self.result_conversions(&outcome, &declared);
         // Spanned over the return type like `into_result`: a return type that is
         // not a `Result` is reported once, there.
         let range = span_range(&self.ret, self.ret_span);
         let at_ret = respan(k, range.0);
-        let retry_blocking =
-            call(quote_spanned!(range.1=> #at_ret::__private::retry_blocking), quote!(#error, #run), range);
+        let retry_blocking = call(
+            quote_spanned!(range.1=> #at_ret::__private::retry_blocking),
+            quote!(#outcome, &#declared, #run),
+            range,
+        );
         let new_policy = self.policy(quote!(()));
         let budget = self.budget();
         quote! {
             #budget
+            static #declared: #k::__private::Declared = #k::__private::Declared::new();
             let mut #run = #k::__private::runner(|#run| match #run {
                 #k::__private::Run::Attempt => {
                     #[allow(clippy::redundant_closure_call)]
                     let #outcome: #ret = (|| { #fake #attempt })();
                     #k::__private::Ran::Attempt(#outcome)
                 }
-                #k::__private::Run::Decide(#state, #error) => {
-                    #k::__private::Ran::Decided(#k::__private::decide(#state, #new_policy, #error))
-                }
+                #state => #state.with_policy(#new_policy),
             });
             let #outcome = #run(#k::__private::Run::Attempt).into_attempt();
             match #into_result {
-                #from_ok,
-                #k::__private::Result::Err(#error) => #retry_blocking,
+                #success,
+                #outcome => #retry_blocking,
             }
         }
     }
@@ -175,8 +183,10 @@ impl<'a> Expansion<'a> {
     fn async_loop(&self, attempt: TokenStream) -> TokenStream {
         let k = &self.krate;
         let [ret, fake] = [&self.ret.to_token_stream(), &self.fake_return()];
-        let (state, outcome, error, wait) = self.locals();
-        let (into_result, from_ok, from_err) = self.result_conversions(&outcome, &error);
+        let (state, outcome, _, wait) = self.locals();
+        let declared = declared();
+        let (into_result, success) = self.result_conversions(&outcome, &declared);
+        let as_result = self.as_result();
         let range = self.sleeper_range();
         let at_sleeper = respan(k, range.0);
         let new_policy = self.policy(match &self.args.sleeper {
@@ -188,20 +198,21 @@ impl<'a> Expansion<'a> {
         let budget = self.budget();
         quote! {
             #budget
+            static #declared: #k::__private::Declared = #k::__private::Declared::new();
             let mut #state = #k::__private::Option::None;
             loop {
                 let #outcome: #ret = async { #fake #attempt }.await;
-                let #error = match #into_result {
-                    #from_ok,
-                    #k::__private::Result::Err(#error) => #error,
+                let #outcome = match #into_result {
+                    #success,
+                    #outcome => #outcome,
                 };
-                // The policy is built and dropped out of line, at each failure, so
-                // the future never carries it across an await; the wait is started
-                // in its pinned slot.
+                // The policy is built and dropped out of line, after a failure or
+                // the first call, so the future never carries it across an await;
+                // the wait is started in its pinned slot.
                 let #wait = ::core::pin::pin!(#k::__private::Option::None);
-                let #wait = match #k::__private::fail_async(&mut #state, || #checked_policy, #error, #wait) {
-                    #k::__private::Result::Ok(#wait) => #wait,
-                    #k::__private::Result::Err(#error) => return #from_err,
+                let #wait = match #k::__private::after_attempt_async(&#declared, &mut #state, || #checked_policy, #outcome, #wait) {
+                    #k::__private::AfterAttempt::Wait(#wait) => #wait,
+                    #k::__private::AfterAttempt::Return(#outcome) => return #as_result::from_result(#outcome),
                 };
                 #k::__private::wait(#wait).await;
             }
@@ -212,16 +223,18 @@ impl<'a> Expansion<'a> {
         (local("__retry_state"), local("__retry_outcome"), local("__retry_error"), local("__retry_wait"))
     }
 
-    /// The `RetryResult` calls, spanned from the first to the last token of the
-    /// return type, so that a function that does not return a `Result` gets one
-    /// error, underlining its return type.
-    fn result_conversions(&self, outcome: &Ident, error: &Ident) -> (TokenStream, TokenStream, TokenStream) {
+    /// The `RetryResult` conversion of an attempt's outcome and the arm that
+    /// returns a success once the callable is declared, spanned from the first to
+    /// the last token of the return type, so that a function that does not return
+    /// a `Result` gets one error, underlining its return type.
+    fn result_conversions(&self, outcome: &Ident, declared: &Ident) -> (TokenStream, TokenStream) {
         let (k, value, as_result) = (&self.krate, local("__retry_value"), self.as_result());
         let last = span_range(&self.ret, self.ret_span).1;
         (
             quote_spanned!(last=> #as_result::into_result(#outcome)),
-            quote!(#k::__private::Result::Ok(#value) => return #as_result::from_ok(#value)),
-            quote!(#as_result::from_err(#error)),
+            quote! {
+                #k::__private::Result::Ok(#value) if #declared.is_done() => return #as_result::from_ok(#value)
+            },
         )
     }
 

@@ -183,7 +183,7 @@ pub(crate) fn simulate(scenario: &Scenario, kind: PolicyKind) -> PolicyReport {
                 queue.push(Reverse((now.saturating_add(nanos(wait)), sequence, index)));
                 sequence += 1;
             }
-            Step::GiveUp => {
+            Step::GiveUp(_) => {
                 call.outcome = Outcome::GaveUp;
                 call.end = now;
             }

@@ -5,9 +5,11 @@
 //! [`CallState`] what to do next. Nothing here runs before the first failure.
 
 mod attempt;
+mod declare;
 mod name;
 mod state;
 
 pub use attempt::Attempt;
+pub use declare::Declared;
 pub use name::CallableName;
 pub use state::{CallState, Next, Step};

@@ -30,7 +30,10 @@ pub enum CallableName {
 
 impl CallableName {
     /// The name of a block or closure retried without a name.
-    pub const BLOCK: CallableName = CallableName::Text(Cow::Borrowed("<block>"));
+    pub const BLOCK: CallableName = CallableName::Text(Cow::Borrowed(Self::BLOCK_NAME));
+
+    /// The text of [`BLOCK`](Self::BLOCK).
+    pub const BLOCK_NAME: &'static str = "<block>";
 
     /// The name of method `method` of the type whose path `self_type` returns.
     pub const fn method(self_type: fn() -> &'static str, method: &'static str) -> Self {

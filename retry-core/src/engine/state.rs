@@ -1,7 +1,7 @@
 use super::Attempt;
 use crate::backoff::Backoff;
 use crate::budget::RetryBudget;
-use crate::instrument::{self, RetryDetails};
+use crate::instrument::{self, GiveUpDetails, GiveUpReason, RetryDetails};
 use crate::matching::{Decision, RetryOn};
 use crate::switches;
 use crate::{Retry, Rng};
@@ -24,8 +24,9 @@ pub enum Step {
     Retry(Duration),
     /// The error is retryable but this cycle is over: attempts used up, or the
     /// next wait would end past the deadline. A two-level retry refreshes and
-    /// starts a new cycle here.
-    GiveUp,
+    /// starts a new cycle here; a loop that stops here reports it with
+    /// [`CallState::give_up`].
+    GiveUp(GiveUpReason),
     /// Do not retry at all: the error does not match `on`, retrying is switched
     /// off, or the retry budget is empty.
     Return,
@@ -50,6 +51,8 @@ pub enum Step {
 #[derive(Clone, Debug)]
 pub struct CallState {
     retries: u32,
+    /// Attempts made in earlier cycles of a two-level retry.
+    earlier_attempts: u32,
     first_failure: Option<Instant>,
     waited: Nanos,
     previous: Nanos,
@@ -97,12 +100,38 @@ impl Default for CallState {
 impl CallState {
     /// The state before the first attempt.
     pub const fn new() -> Self {
-        Self { retries: 0, first_failure: None, waited: Nanos(0), previous: Nanos(0), upcoming: Nanos::NONE, rng: None }
+        Self {
+            retries: 0,
+            earlier_attempts: 0,
+            first_failure: None,
+            waited: Nanos(0),
+            previous: Nanos(0),
+            upcoming: Nanos::NONE,
+            rng: None,
+        }
     }
 
-    /// Retries scheduled so far.
+    /// Retries scheduled so far in this cycle.
     pub fn retries(&self) -> u32 {
         self.retries
+    }
+
+    /// Attempts made so far, the first and those of earlier cycles included,
+    /// once the current attempt failed.
+    pub fn attempts_made(&self) -> u32 {
+        self.earlier_attempts.saturating_add(self.retries).saturating_add(1)
+    }
+
+    /// Starts a new cycle of a two-level retry: the attempt limit, the deadline
+    /// and the backoff start over; the attempts and waits of the call so far are
+    /// kept for [`give_up`](Self::give_up)'s report.
+    pub fn next_cycle(&mut self) {
+        *self = CallState {
+            earlier_attempts: self.attempts_made(),
+            waited: self.waited,
+            rng: self.rng.take(),
+            ..CallState::new()
+        };
     }
 
     /// The sum of the waits scheduled so far.
@@ -124,7 +153,30 @@ impl CallState {
     {
         match self.step(policy, &error, now) {
             Step::Retry(wait) => Next::Retry(wait),
-            Step::GiveUp | Step::Return => Next::Stop(error),
+            Step::GiveUp(reason) => {
+                self.give_up(policy, &error, reason);
+                Next::Stop(error)
+            }
+            Step::Return => Next::Stop(error),
+        }
+    }
+
+    /// Reports that the call stops at a [`Step::GiveUp`] and returns `error`:
+    /// the hooks' [`on_give_up`](crate::instrument::RetryHook::on_give_up) runs
+    /// if the call made more than one attempt.
+    pub fn give_up<B, O, S, E: Debug>(&self, policy: &Retry<B, O, S>, error: &E, reason: GiveUpReason) {
+        let attempts = self.attempts_made();
+        if attempts > 1 && instrument::enabled() {
+            policy.name.with_str(|name| {
+                instrument::run_give_up(&GiveUpDetails {
+                    name,
+                    attempts,
+                    waited: self.waited.get(),
+                    caused_by: error,
+                    error_type: instrument::error_type_name::<E>(),
+                    reason,
+                });
+            });
         }
     }
 
@@ -155,7 +207,7 @@ impl CallState {
             None => policy.attempts,
         };
         if attempts.is_some_and(|attempts| retry_num >= attempts) {
-            return Step::GiveUp;
+            return Step::GiveUp(GiveUpReason::Attempts);
         }
 
         // Testing mode waits nothing, so it draws no backoff unless the attempt
@@ -176,7 +228,7 @@ impl CallState {
             let now = now();
             let since_first_failure = now.saturating_duration_since(*self.first_failure.get_or_insert(now));
             if since_first_failure.saturating_add(wait) > timeout {
-                return Step::GiveUp;
+                return Step::GiveUp(GiveUpReason::Deadline);
             }
         }
 
@@ -187,6 +239,8 @@ impl CallState {
             && !budget.withdraw()
         {
             self.report(policy, retry_num, wait, error, instrument::run_budget_exhausted);
+            // A refused retry ends the call at once, in every loop.
+            self.give_up(policy, error, GiveUpReason::Budget);
             return Step::Return;
         }
 
@@ -273,7 +327,7 @@ mod tests {
         let policy = policy(budget.clone());
         let mut state = CallState::new();
         assert_eq!(state.step(&policy, &io::Error::other("a"), Instant::now), Step::Retry(Duration::ZERO));
-        assert_eq!(state.step(&policy, &io::Error::other("b"), Instant::now), Step::GiveUp);
+        assert_eq!(state.step(&policy, &io::Error::other("b"), Instant::now), Step::GiveUp(GiveUpReason::Attempts));
         assert_eq!(budget.withdrawals.load(Ordering::Relaxed), 1, "the attempt limit came first");
 
         let foreign = Retry::new(NoBackoff, 5).on(|_: &io::Error| false).budget(budget.clone());

@@ -129,6 +129,7 @@ impl<B> RetryBuilder<B> {
             backoff: self.backoff,
             on: Unset,
             sleeper: DefaultSleeper::default(),
+            declared: super::declared_for(&self.name),
             name: self.name,
             seed: self.seed,
             budget: None,

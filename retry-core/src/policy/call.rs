@@ -43,7 +43,7 @@ impl<B: Backoff, O, S> Retry<B, O, S> {
         O: RetryOn<E, M>,
         E: Debug,
     {
-        self.deposit();
+        self.begin::<E>();
         let mut state = CallState::new();
         loop {
             match op(state.attempt(self)) {
@@ -93,7 +93,7 @@ impl<B: Backoff, O, S> Retry<B, O, S> {
         S: Sleeper,
         E: Debug,
     {
-        self.deposit();
+        self.begin::<E>();
         let mut state = CallState::new();
         loop {
             match op(state.attempt(self)).await {

@@ -7,11 +7,13 @@ mod refresh;
 
 pub use builder::RetryBuilder;
 
-use crate::CallableName;
 use crate::backoff::DefaultBackoff;
 use crate::budget::{RetryBudget, SharedBudget};
+use crate::engine::{CallableName, Declared};
+use crate::instrument::{self, CallableDetails};
 use crate::sleep::DefaultSleeper;
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Default `attempts`: 10, the first included.
@@ -58,6 +60,8 @@ pub struct Retry<B = DefaultBackoff, O = Unset, S = DefaultSleeper> {
     pub(crate) name: CallableName,
     pub(crate) seed: Option<u64>,
     pub(crate) budget: Option<SharedBudget>,
+    /// Set for a named policy: whether its callable has been declared.
+    pub(crate) declared: Option<Arc<Declared>>,
 }
 
 /// The `on` of a policy that has not been told which errors to retry. It decides
@@ -82,6 +86,7 @@ impl Default for Retry {
             name: CallableName::BLOCK,
             seed: None,
             budget: None,
+            declared: None,
         }
     }
 }
@@ -107,6 +112,7 @@ impl<B, O, S> Retry<B, O, S> {
             name: self.name,
             seed: self.seed,
             budget: self.budget,
+            declared: self.declared,
         }
     }
 
@@ -121,12 +127,14 @@ impl<B, O, S> Retry<B, O, S> {
             name: self.name,
             seed: self.seed,
             budget: self.budget,
+            declared: self.declared,
         }
     }
 
     /// The name hooks and metrics give calls of this policy (default `"<block>"`).
     pub fn name(mut self, name: impl Into<CallableName>) -> Self {
         self.name = name.into();
+        self.declared = declared_for(&self.name);
         self
     }
 
@@ -185,6 +193,50 @@ impl<B, O, S> Retry<B, O, S> {
     }
 
     /// Records a call with the budget, if any. Every entry point calls it once.
+    /// Declares this policy's callable with error type `E` to the hooks
+    /// ([`instrument::declare`]): with the default hooks, every Prometheus series
+    /// its calls can produce exists at 0 from now on. A named policy does this
+    /// itself on its first call; call it at start-up for a process whose first
+    /// call may land in an outage. Declaring twice is harmless.
+    ///
+    /// ```
+    /// use retry_core::{Retry, error_type};
+    /// use std::io;
+    ///
+    /// let policy = Retry::builder().attempts(3).name("app::db::save").build()?.on(error_type::<io::Error>());
+    /// policy.declare::<io::Error>();
+    /// let series = retry_core::instrument::prometheus::retries_total().with_label_values(&[
+    ///     "app::db::save",
+    ///     "2",
+    ///     std::any::type_name::<io::Error>(),
+    /// ]);
+    /// assert_eq!(series.get(), 0);
+    /// # Ok::<(), retry_core::ConfigError>(())
+    /// ```
+    pub fn declare<E>(&self) {
+        self.name.with_str(|name| {
+            instrument::declare(&CallableDetails {
+                name,
+                error_type: instrument::error_type_name::<E>(),
+                max_retries: self.attempts.map(|attempts| attempts.saturating_sub(1)),
+                has_deadline: self.timeout.is_some(),
+                has_budget: self.budget.is_some(),
+            });
+        });
+    }
+
+    /// What every call of a policy does before its first attempt: record the call
+    /// with the budget, and declare a named policy's callable on its first call.
+    #[inline]
+    pub(crate) fn begin<E>(&self) {
+        if let Some(declared) = &self.declared
+            && !declared.is_done()
+        {
+            declared.declare::<E, _, _, _>(self);
+        }
+        self.deposit();
+    }
+
     pub(crate) fn deposit(&self) {
         if let Some(budget) = &self.budget {
             budget.deposit();
@@ -216,5 +268,12 @@ pub fn from_attribute<B, O, S>(
     sleeper: S,
     name: CallableName,
 ) -> Retry<B, O, S> {
-    Retry { attempts, timeout, backoff, on, sleeper, name, seed: None, budget: None }
+    Retry { attempts, timeout, backoff, on, sleeper, name, seed: None, budget: None, declared: None }
+}
+
+/// The declaration flag of a policy named `name`; none for an unnamed block,
+/// whose `"<block>"` series would mix every unnamed policy of the process.
+pub(crate) fn declared_for(name: &CallableName) -> Option<Arc<Declared>> {
+    let unnamed = matches!(name, CallableName::Text(text) if *text == *CallableName::BLOCK_NAME);
+    (!unnamed).then(|| Arc::new(Declared::new()))
 }

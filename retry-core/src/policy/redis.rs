@@ -29,6 +29,7 @@ impl<B: Backoff> Retry<B, Unset, DefaultSleeper> {
             name: CallableName::BLOCK,
             seed: None,
             budget: None,
+            declared: None,
         }
     }
 }
@@ -70,7 +71,7 @@ impl<B: Backoff, O, S> Retry<B, O, S> {
         O: RetryOn<E, M>,
         E: Debug,
     {
-        self.deposit();
+        self.begin::<E>();
         let mut state = CallState::new();
         loop {
             let error = match op() {
@@ -83,7 +84,11 @@ impl<B: Backoff, O, S> Retry<B, O, S> {
             }
             match step {
                 Step::Retry(wait) => sleeper.sleep(wait),
-                Step::GiveUp | Step::Return => return Err(error),
+                Step::GiveUp(reason) => {
+                    state.give_up(self, &error, reason);
+                    return Err(error);
+                }
+                Step::Return => return Err(error),
             }
         }
     }
@@ -99,7 +104,7 @@ impl<B: Backoff, O, S> Retry<B, O, S> {
         S: Sleeper,
         E: Debug,
     {
-        self.deposit();
+        self.begin::<E>();
         let mut state = CallState::new();
         loop {
             let error = match op().await {
@@ -112,7 +117,11 @@ impl<B: Backoff, O, S> Retry<B, O, S> {
             }
             match step {
                 Step::Retry(wait) => crate::sleep::wait(&self.sleeper, wait).await,
-                Step::GiveUp | Step::Return => return Err(error),
+                Step::GiveUp(reason) => {
+                    state.give_up(self, &error, reason);
+                    return Err(error);
+                }
+                Step::Return => return Err(error),
             }
         }
     }

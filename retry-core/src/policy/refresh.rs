@@ -54,7 +54,7 @@ impl<B: Backoff, O, S> Retry<B, O, S> {
         O: RetryOn<E, M>,
         E: Debug,
     {
-        self.deposit();
+        self.begin::<E>();
         let mut cycle = 1;
         let mut state = CallState::new();
         loop {
@@ -64,12 +64,16 @@ impl<B: Backoff, O, S> Retry<B, O, S> {
             };
             match state.step(self, &error, || sleeper.now()) {
                 Step::Retry(wait) => sleeper.sleep(wait),
-                Step::GiveUp if cycle < cycles => {
+                Step::GiveUp(_) if cycle < cycles => {
                     cycle += 1;
                     refresh(&error);
-                    state = CallState::new();
+                    state.next_cycle();
                 }
-                Step::GiveUp | Step::Return => return Err(error),
+                Step::GiveUp(reason) => {
+                    state.give_up(self, &error, reason);
+                    return Err(error);
+                }
+                Step::Return => return Err(error),
             }
         }
     }
@@ -86,7 +90,7 @@ impl<B: Backoff, O, S> Retry<B, O, S> {
         S: Sleeper,
         E: Debug,
     {
-        self.deposit();
+        self.begin::<E>();
         let mut cycle = 1;
         let mut state = CallState::new();
         loop {
@@ -96,12 +100,16 @@ impl<B: Backoff, O, S> Retry<B, O, S> {
             };
             match state.step(self, &error, || self.sleeper.now()) {
                 Step::Retry(wait) => crate::sleep::wait(&self.sleeper, wait).await,
-                Step::GiveUp if cycle < cycles => {
+                Step::GiveUp(_) if cycle < cycles => {
                     cycle += 1;
                     refresh(&error).await;
-                    state = CallState::new();
+                    state.next_cycle();
                 }
-                Step::GiveUp | Step::Return => return Err(error),
+                Step::GiveUp(reason) => {
+                    state.give_up(self, &error, reason);
+                    return Err(error);
+                }
+                Step::Return => return Err(error),
             }
         }
     }
