@@ -9,6 +9,8 @@
 //!   `Retry-After`, reset the connection, stall, then answer 200.
 //! - [`metrics`]: serves a Prometheus registry over HTTP, and parses the text
 //!   exposition format that comes back.
+//! - [`prometheus`]: a real Prometheus server that scrapes the test's endpoint,
+//!   evaluates rule files, and answers PromQL queries.
 //! - [`net`]: free ports, waiting for a port, finding binaries on `PATH`.
 //!
 //! Tests that need a binary that is not installed skip with a loud message
@@ -38,6 +40,7 @@
 pub mod http;
 pub mod metrics;
 pub mod net;
+pub mod prometheus;
 pub mod redis;
 
 /// Returns from the current function (a test returning `()` or `Result<(), E>`) unless all the named binaries are

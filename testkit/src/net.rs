@@ -94,9 +94,12 @@ pub fn require(binaries: &[&str], test: &str) -> bool {
         Some(name) if name != "main" => format!("{test}::{name}"),
         _ => test.to_owned(),
     };
+    let mut packages: Vec<&str> = missing.iter().map(|binary| debian_package(binary)).collect();
+    packages.dedup();
     let message = format!(
-        "SKIPPED {test}: {} not found on PATH. Install with: apt-get update && apt-get install -y redis-server redis-sentinel",
-        missing.join(", ")
+        "SKIPPED {test}: {} not found on PATH. Install with: apt-get update && apt-get install -y {}",
+        missing.join(", "),
+        packages.join(" ")
     );
     let in_ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
     assert!(!in_ci, "{message} (CI is set, so this is a failure, not a skip)");
@@ -105,6 +108,16 @@ pub fn require(binaries: &[&str], test: &str) -> bool {
     let bar = "!".repeat(message.len().min(100));
     let _ = writeln!(io::stderr(), "\n{bar}\n{message}\n{bar}\n");
     false
+}
+
+/// The Debian package that carries `binary`.
+fn debian_package(binary: &str) -> &str {
+    match binary {
+        "promtool" => "prometheus",
+        "protoc" => "protobuf-compiler",
+        "redis-cli" => "redis-tools",
+        other => other,
+    }
 }
 
 /// What a test returns when [`require_binaries!`](crate::require_binaries) skips
