@@ -3,8 +3,9 @@
 //! A hook runs after a failure that will be retried and before the wait; never on
 //! success and never on the final failure. The defaults are the Prometheus
 //! counter (feature `prometheus`) and a tracing WARN event (feature `tracing`).
-//! They are set up lazily, on the first retry of the process, so a program that
-//! never retries never touches them.
+//! They are set up lazily, at the first call of the process's first retrying
+//! function or named policy (which declares its series, below), so a program
+//! that never retries never touches them.
 //!
 //! A retry that a [budget](crate::budget) refuses is not scheduled: instead the
 //! hooks' [`RetryHook::on_budget_exhausted`] runs (the counter
