@@ -157,7 +157,9 @@ pub use switches::{Scoped, TestMode, is_active, is_testing, set_active, set_test
 pub use retry_macros::retry;
 
 /// Runs the code blocks of `docs/reference.md` as doctests, so that every number
-/// the reference states is checked against the code.
+/// the reference states is checked against the code. It is read through
+/// `retry-core/docs/reference.md`, a symlink to the repository's file that `cargo
+/// package` replaces with a copy, so the published crate's doctests check it too.
 #[cfg(doctest)]
-#[doc = include_str!("../../docs/reference.md")]
+#[doc = include_str!("../docs/reference.md")]
 pub struct ReferenceDoc;
