@@ -184,3 +184,8 @@ pub use retry_macros::retry;
 #[cfg(doctest)]
 #[doc = include_str!("../docs/reference.md")]
 pub struct ReferenceDoc;
+
+/// Runs the example of the crate's README (its registry page) as a doctest.
+#[cfg(all(doctest, feature = "macros"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoc;
