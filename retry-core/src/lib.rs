@@ -28,8 +28,28 @@
 //! - [`sleep`]: how async code waits, for tokio or another runtime.
 //! - [`budget`]: retry budgets that stop retry storms.
 //!
+//! # Features
+//!
+//! | feature | default | what it brings |
+//! |---|---|---|
+//! | `macros` | yes | the `#[retry]` attribute, `retry_core::retry` (from the retry-macros crate) |
+//! | `tokio` | yes | `sleep::TokioSleeper`, the sleeper async retrying uses unless given another; it follows tokio's paused test clock |
+//! | `tracing` | yes | `instrument::tracing`: a default hook, one WARN event (target `retry_core`) per scheduled retry |
+//! | `prometheus` | yes | `instrument::prometheus`: a default hook, the `retries_total` counter (and `retries_budget_exhausted_total`) |
+//! | `anyhow` | no | `on = T` also finds a `T` inside an `anyhow::Error` |
+//! | `redis` | no | `predicates::redis`: which `redis::RedisError`s (redis 1.x) are worth retrying |
+//! | `reqwest` | no | `predicates::reqwest`: which `reqwest::Error`s (reqwest 0.13) and HTTP statuses are worth retrying, with `Retry-After` |
+//!
+//! With `default-features = false` the engine, the policies, backoff, matching,
+//! switches, hooks and budgets remain. Without `tokio`, async retrying needs a
+//! sleeper for your runtime ([`sleep::Sleeper`]), given as `sleeper = ..` to the
+//! attribute or to [`Retry::sleeper`]; forgetting it is a compile error.
+//!
+//! Rust 1.88 or newer.
+//!
 //! [stamina]: https://stamina.hynek.me
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -56,17 +76,17 @@ pub use policy::{DEFAULT_ATTEMPTS, DEFAULT_TIMEOUT, Retry, RetryBuilder, Unset};
 pub use rng::Rng;
 pub use switches::{Scoped, TestMode, is_active, is_testing, set_active, set_testing, testing};
 
-/// The documentation proposed for the `retry_core::retry` re-export, checked here
-/// until it moves there (a proc-macro crate cannot run doctests that expand its own
-/// attribute against retry-core).
-///
+// The documentation proposed for the `retry_core::retry` re-export, checked here
+// until it moves there (a proc-macro crate cannot run doctests that expand its own
+// attribute against retry-core).
+
 /// Retries a function when it fails with an error that `on` names.
 ///
 /// The function keeps its signature; its body runs once per attempt, with waits
 /// that grow exponentially (plus jitter) in between, until it succeeds, fails with an
 /// error `on` does not name, or runs out of attempts (10) or time (45 s from the first
 /// failure). The caller gets the success, or the last error itself. The guide is
-/// `docs/attribute.md`.
+/// `docs/attribute.md` in the source repository.
 ///
 /// ```
 /// use retry_core::{Scoped, TestMode, retry};
@@ -154,10 +174,18 @@ pub use switches::{Scoped, TestMode, is_active, is_testing, set_active, set_test
 /// negative duration, a function that does not return a `Result`) is a compile error
 /// at the offending tokens.
 #[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 pub use retry_macros::retry;
 
 /// Runs the code blocks of `docs/reference.md` as doctests, so that every number
-/// the reference states is checked against the code.
+/// the reference states is checked against the code. It is read through
+/// `retry-core/docs/reference.md`, a symlink to the repository's file that `cargo
+/// package` replaces with a copy, so the published crate's doctests check it too.
 #[cfg(doctest)]
-#[doc = include_str!("../../docs/reference.md")]
+#[doc = include_str!("../docs/reference.md")]
 pub struct ReferenceDoc;
+
+/// Runs the example of the crate's README (its registry page) as a doctest.
+#[cfg(all(doctest, feature = "macros"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoc;

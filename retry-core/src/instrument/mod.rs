@@ -23,8 +23,10 @@
 //! The metrics, their labels and PromQL for them are described in `docs/metrics.md`.
 
 #[cfg(feature = "prometheus")]
+#[cfg_attr(docsrs, doc(cfg(feature = "prometheus")))]
 pub mod prometheus;
 #[cfg(feature = "tracing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tracing")))]
 pub mod tracing;
 
 use std::fmt;

@@ -28,12 +28,14 @@
 //! | `reqwest` | `reqwest` | `reqwest::Error` and HTTP statuses: connect, timeout, 408, 429, 5xx, with `Retry-After` honoured |
 //!
 //! The `redis` and `reqwest` features pull in those crates; both are off by
-//! default. redis-rs 1.x needs Rust 1.88, newer than retry-core's own MSRV.
+//! default. redis-rs 1.x needs Rust 1.88, as retry-core itself does.
 
 pub mod io;
 #[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub mod redis;
 #[cfg(feature = "reqwest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
 pub mod reqwest;
 
 pub use io::{is_transient_io_error, is_transient_io_kind};

@@ -10,6 +10,7 @@
 mod tokio;
 
 #[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub use self::tokio::TokioSleeper;
 
 use std::future::Future;
@@ -133,8 +134,16 @@ impl BlockingSleeper for ThreadSleeper {
 pub struct NoSleeper;
 
 /// The sleeper async retrying uses unless told otherwise.
+///
+/// [`TokioSleeper`] with the `tokio` feature; without it, [`NoSleeper`], so that
+/// async retrying without a sleeper is a compile error.
 #[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(auto_cfg = false))]
 pub type DefaultSleeper = TokioSleeper;
 /// The sleeper async retrying uses unless told otherwise.
+///
+/// `TokioSleeper` with the `tokio` feature; without it, [`NoSleeper`], so that
+/// async retrying without a sleeper is a compile error.
 #[cfg(not(feature = "tokio"))]
+#[cfg_attr(docsrs, doc(auto_cfg = false))]
 pub type DefaultSleeper = NoSleeper;
