@@ -185,6 +185,13 @@ pub use retry_macros::retry;
 #[doc = include_str!("../docs/reference.md")]
 pub struct ReferenceDoc;
 
+/// Runs the code of `docs/metrics.md` (declaring a callable's series at
+/// start-up) as a doctest, read through the `retry-core/docs/metrics.md` symlink
+/// like the reference.
+#[cfg(all(doctest, feature = "prometheus"))]
+#[doc = include_str!("../docs/metrics.md")]
+pub struct MetricsDoc;
+
 /// Runs the example of the crate's README (its registry page) as a doctest.
 #[cfg(all(doctest, feature = "macros"))]
 #[doc = include_str!("../README.md")]

@@ -84,4 +84,5 @@ fn shared_files_hold_their_text() {
     assert!(read("CHANGELOG.md").starts_with("# Changelog"));
     // src/lib.rs runs its code blocks as doctests: there must be some to run.
     assert!(read("docs/reference.md").contains("\n```rust\n"), "docs/reference.md has no doctests");
+    assert!(read("docs/metrics.md").contains("\n```rust\n"), "docs/metrics.md has no doctests");
 }
