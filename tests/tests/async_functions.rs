@@ -291,6 +291,50 @@ async fn anyhow_results() {
     assert_eq!(anyhow_result(&counter).await.unwrap(), 3);
 }
 
+// ---- errors behind `Box` and `Arc`: a `Box<T>` is a `T` (spec 4) ------------------
+
+#[derive(Debug, thiserror::Error)]
+#[error("db: {0}")]
+struct Db(&'static str);
+
+#[retry(on = io::Error, attempts = 3, wait_initial = 0, wait_jitter = 0)]
+async fn boxed_io(counter: &Counter) -> Result<u32, Box<io::Error>> {
+    Ok(counter.fail_until(100).await?)
+}
+
+#[retry(on = io::Error, attempts = 3, wait_initial = 0, wait_jitter = 0)]
+async fn arc_io(counter: &Counter) -> Result<u32, Arc<io::Error>> {
+    counter.fail_until(100).await.map_err(Arc::new)
+}
+
+#[retry(on = Db, attempts = 3, wait_initial = 0, wait_jitter = 0)]
+async fn boxed_db(counter: &Counter) -> Result<u32, Box<Db>> {
+    tokio::task::yield_now().await;
+    counter.hit();
+    Err(Box::new(Db("down")))
+}
+
+#[retry(on = std::fmt::Error, attempts = 3, wait_initial = 0, wait_jitter = 0)]
+async fn boxed_io_on_another_type(counter: &Counter) -> Result<u32, Box<io::Error>> {
+    Ok(counter.fail_until(100).await?)
+}
+
+#[tokio::test(start_paused = true)]
+async fn box_and_arc_of_the_on_type_match() {
+    let counter = Counter::default();
+    assert_eq!(boxed_io(&counter).await.unwrap_err().to_string(), "call 3 failed");
+    assert_eq!(counter.calls(), 3);
+    let counter = Counter::default();
+    assert_eq!(arc_io(&counter).await.unwrap_err().to_string(), "call 3 failed");
+    assert_eq!(counter.calls(), 3);
+    let counter = Counter::default();
+    assert_eq!(boxed_db(&counter).await.unwrap_err().to_string(), "db: down");
+    assert_eq!(counter.calls(), 3);
+    let counter = Counter::default();
+    assert_eq!(boxed_io_on_another_type(&counter).await.unwrap_err().to_string(), "call 1 failed");
+    assert_eq!(counter.calls(), 1, "a box of another type returns at once");
+}
+
 // ---- methods ---------------------------------------------------------------------
 
 struct Client {
