@@ -22,6 +22,7 @@ mod chain;
 mod types;
 
 pub use chain::ErrorChain;
+pub(crate) use chain::downcast;
 pub use types::{ErrorType, ErrorTypes, TypeList, error_type, error_types};
 
 use std::time::Duration;

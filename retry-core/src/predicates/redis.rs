@@ -26,7 +26,7 @@
 //! [`is_connection_refusal`]: redis::RedisError::is_connection_refusal
 //! [`is_timeout`]: redis::RedisError::is_timeout
 
-use crate::matching::ErrorChain;
+use crate::matching::{ErrorChain, downcast};
 use redis::{ErrorKind, RedisError, ServerErrorKind};
 
 /// Whether a Redis error is worth retrying: the connection dropped or was
@@ -90,9 +90,9 @@ pub fn is_failover_error(error: &RedisError) -> bool {
         )
 }
 
-/// Whether any error in the chain of `error` is a `RedisError` that
-/// [`is_transient_redis_error`] accepts: for error types of your own that wrap
-/// one, boxed errors and `anyhow::Error` (feature `anyhow`).
+/// Whether any error in the chain of `error` is a `RedisError` (or a `Box` or
+/// `Arc` of one) that [`is_transient_redis_error`] accepts: for error types of
+/// your own that wrap one, boxed errors and `anyhow::Error` (feature `anyhow`).
 ///
 /// ```
 /// use redis::{ErrorKind, RedisError, ServerErrorKind};
@@ -105,7 +105,7 @@ pub fn is_failover_error(error: &RedisError) -> bool {
 /// assert!(!has_transient_redis_error(&other));
 /// ```
 pub fn has_transient_redis_error<E: ErrorChain<M>, M>(error: &E) -> bool {
-    error.any_in_chain(&mut |e| e.downcast_ref::<RedisError>().is_some_and(is_transient_redis_error))
+    error.any_in_chain(&mut |e| downcast::<RedisError>(e).is_some_and(is_transient_redis_error))
 }
 
 /// Whether any error in the chain of `error` is a `RedisError` that
@@ -120,7 +120,7 @@ pub fn has_transient_redis_error<E: ErrorChain<M>, M>(error: &E) -> bool {
 /// assert!(has_failover_error(&boxed));
 /// ```
 pub fn has_failover_error<E: ErrorChain<M>, M>(error: &E) -> bool {
-    error.any_in_chain(&mut |e| e.downcast_ref::<RedisError>().is_some_and(is_failover_error))
+    error.any_in_chain(&mut |e| downcast::<RedisError>(e).is_some_and(is_failover_error))
 }
 
 #[cfg(test)]
@@ -165,6 +165,13 @@ mod tests {
         }
         assert!(!is_transient_redis_error(&RedisError::from((ErrorKind::AuthenticationFailed, "WRONGPASS"))));
         assert!(!is_transient_redis_error(&RedisError::from(io::Error::from(io::ErrorKind::PermissionDenied))));
+    }
+
+    #[test]
+    fn sees_through_box_and_arc() {
+        assert!(has_transient_redis_error(&Box::new(server(ServerErrorKind::TryAgain))));
+        assert!(has_failover_error(&std::sync::Arc::new(server(ServerErrorKind::ReadOnly))));
+        assert!(!has_transient_redis_error(&Box::new(server(ServerErrorKind::NoScript))));
     }
 
     #[test]
