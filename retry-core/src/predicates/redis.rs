@@ -1,7 +1,11 @@
-//! `redis::RedisError` (feature `redis`): what valkey-py retries.
+//! `redis::RedisError` (feature `redis`): what valkey-py retries, and the
+//! cluster replies that pass by themselves.
 //!
 //! valkey-py users write `retry_on_error=[BusyLoadingError, ConnectionError,
-//! TimeoutError]`; the same set here is [`is_transient_redis_error`]:
+//! TimeoutError]`. [`is_transient_redis_error`] retries that set (the first four
+//! rows below) and more: `TRYAGAIN`, `CLUSTERDOWN` and `MASTERDOWN`, which also go
+//! away by themselves (a slot migration ends, a cluster or a replica's link to its
+//! master comes back), and which that list leaves out:
 //!
 //! | redis-rs says | server reply | meaning |
 //! |---|---|---|
@@ -133,7 +137,7 @@ mod tests {
     }
 
     #[test]
-    fn the_valkey_py_set() {
+    fn the_valkey_py_set_and_the_cluster_replies() {
         for kind in [
             ServerErrorKind::BusyLoading,
             ServerErrorKind::TryAgain,
