@@ -20,15 +20,34 @@ pub fn seconds_literal(digits: &str) -> Result<u64, String> {
 }
 
 /// The nanoseconds of a duration string such as `"1500ms"`.
+///
+/// The number is read as a number literal is (digits, `_`, one `.`, an exponent:
+/// `"1e3ms"`), so that a string and a literal never disagree about a number; and
+/// whitespace around the number and the unit is ignored (`" 2s"`, `"2 s"`,
+/// `"2s "`), since it cannot change what the string means. Whitespace inside the
+/// number is refused, as `_` is the way to group digits.
 pub fn string_literal(text: &str) -> Result<u64, String> {
     let example = "write a number and a unit, e.g. \"1500ms\", \"2s\", \"1.5s\" or \"3m\"";
-    if text.trim_start().starts_with('-') {
+    let trimmed = text.trim();
+    if trimmed.starts_with('-') {
         return Err(format!("a duration cannot be negative: {text:?}"));
     }
-    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_')).unwrap_or(text.len());
-    let (number, unit) = (&text[..split], text[split..].trim_start());
-    let number: String = number.chars().filter(|c| *c != '_').collect();
-    let well_formed = number.chars().any(|c| c.is_ascii_digit()) && number.matches('.').count() <= 1;
+    let mut split = trimmed.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_')).unwrap_or(trimmed.len());
+    let mantissa_end = split;
+    let mut exponent = 0;
+    if let Some(after_e) = trimmed[split..].strip_prefix(['e', 'E']) {
+        let sign = usize::from(after_e.starts_with(['+', '-']));
+        let digits = after_e[sign..].find(|c: char| !(c.is_ascii_digit() || c == '_')).unwrap_or(after_e.len() - sign);
+        // `e` followed by no digits is the start of a unit, not an exponent.
+        if digits > 0 {
+            let written: String = after_e[..sign + digits].chars().filter(|c| *c != '_').collect();
+            exponent = written.parse::<i32>().map_err(|_| out_of_range(text))?;
+            split += 1 + sign + digits;
+        }
+    }
+    let (number, unit) = (&trimmed[..split], trimmed[split..].trim_start());
+    let mantissa: String = trimmed[..mantissa_end].chars().filter(|c| *c != '_').collect();
+    let well_formed = mantissa.chars().any(|c| c.is_ascii_digit()) && mantissa.matches('.').count() <= 1;
     if !well_formed {
         return Err(format!("{text:?} is not a duration: {example}"));
     }
@@ -38,10 +57,13 @@ pub fn string_literal(text: &str) -> Result<u64, String> {
             unit_list()
         ));
     }
+    if unit.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
+        return Err(format!("{text:?} has a space inside its number: group digits with `_`, e.g. \"1_500ms\""));
+    }
     let Some(&(_, unit_nanos)) = UNITS.iter().find(|(name, _)| *name == unit) else {
         return Err(format!("unknown unit `{unit}` in {text:?}: use {}", unit_list()));
     };
-    decimal_nanos(&number, 0, unit_nanos).ok_or_else(|| out_of_range(text))
+    decimal_nanos(&mantissa, exponent, unit_nanos).ok_or_else(|| out_of_range(text))
 }
 
 fn unit_list() -> String {
@@ -117,6 +139,19 @@ mod tests {
         assert_eq!(string_literal("0.5ms"), Ok(500_000));
         assert_eq!(string_literal("1_000ms"), Ok(1_000_000_000));
         assert_eq!(string_literal("2 s"), Ok(2_000_000_000));
+        assert_eq!(string_literal(" 2s"), Ok(2_000_000_000));
+        assert_eq!(string_literal("2s "), Ok(2_000_000_000));
+        assert_eq!(string_literal("\t2 s\n"), Ok(2_000_000_000));
+        assert_eq!(string_literal("1e3ms"), Ok(1_000_000_000));
+        assert_eq!(string_literal("1.5E+1s"), Ok(15_000_000_000));
+        assert_eq!(string_literal("2500e-3s"), Ok(2_500_000_000));
+        assert_eq!(string_literal("1_0e1_0ms"), string_literal("10e10ms"));
+        assert!(string_literal("2em").unwrap_err().contains("unknown unit `em`"));
+        assert!(string_literal("2e-s").unwrap_err().contains("unknown unit `e-s`"));
+        assert!(string_literal("1e99999999999s").unwrap_err().contains("out of range"));
+        assert!(string_literal("1 500ms").unwrap_err().contains("space inside its number"));
+        assert!(string_literal("2 m s").unwrap_err().contains("unknown unit `m s`"));
+        assert!(string_literal(" -1s").unwrap_err().contains("negative"));
         assert!(string_literal("2h").unwrap_err().contains("unknown unit `h`"));
         assert!(string_literal("2h").unwrap_err().contains("`ms`, `s` or `m`"));
         assert!(string_literal("1500").unwrap_err().contains("no unit"));

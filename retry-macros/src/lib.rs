@@ -39,7 +39,7 @@ use proc_macro::TokenStream;
 /// | key | value | default |
 /// |---|---|---|
 /// | `on` (required) | an error type `std::io::Error`, a tuple `(A, B)`, a closure <code>\|e\| ..</code> returning `bool` or `Decision`, a predicate function `is_transient`, or any value implementing `RetryOn` | — |
-/// | `attempts` | a whole number of at least 1, or `None` | 10 |
+/// | `attempts` | a whole-number literal of at least 1, or `None` | 10 |
 /// | `timeout` | a duration, or `None` | 45 s |
 /// | `wait_initial`, `wait_max`, `wait_jitter` | a duration | 100 ms, 45 s, 1 s |
 /// | `wait_exp_base` | a number of at least 1 | 2 |
@@ -49,7 +49,8 @@ use proc_macro::TokenStream;
 /// | `sleeper` | an async sleeper (`async fn` only) | tokio's, with the `tokio` feature |
 ///
 /// A duration is a number of seconds (`10`, `2.5`), a string with a unit
-/// (`"1500ms"`, `"2s"`, `"3m"`), or any expression of type `Duration`.
+/// (`"1500ms"`, `"2s"`, `"3m"`), or any expression of type `Duration`. No
+/// number takes a suffix (`10u64`, `3u32`).
 ///
 /// `on` tells a type from a function by its last path segment: `on = MyError` and
 /// `on = errors::Timeout` are types, `on = is_transient` and

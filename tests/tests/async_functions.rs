@@ -116,6 +116,18 @@ async fn duration_expression(counter: &Counter) -> io::Result<u32> {
     counter.fail_until(100).await
 }
 
+// Whitespace around the number and the unit is ignored, and the number takes an
+// exponent as a number literal does: 1 s, then 2 s, then 2 s (capped).
+#[retry(on = (io::Error), attempts = 4, wait_initial = " 1s", wait_max = "2 s ", wait_jitter = "0e3ms")]
+async fn spaced_and_exponent_strings(counter: &Counter) -> io::Result<u32> {
+    counter.fail_until(100).await
+}
+
+#[retry(on = io::Error, attempts = 3, wait_initial = "1.5e3ms", wait_exp_base = 1, wait_jitter = 0)]
+async fn exponent_string(counter: &Counter) -> io::Result<u32> {
+    counter.fail_until(100).await
+}
+
 #[retry(on = io::Error, attempts = None, timeout = 10, wait_initial = 1, wait_exp_base = 1, wait_jitter = 0)]
 async fn until_the_deadline(counter: &Counter) -> io::Result<u32> {
     counter.fail_until(u32::MAX).await
@@ -129,8 +141,10 @@ async fn jitter_only(counter: &Counter) -> io::Result<u32> {
 #[tokio::test(start_paused = true)]
 async fn duration_forms_give_exact_waits() {
     type F = for<'a> fn(&'a Counter) -> std::pin::Pin<Box<dyn Future<Output = io::Result<u32>> + 'a>>;
-    let cases: [(F, u32, Duration); 6] = [
+    let cases: [(F, u32, Duration); 8] = [
         (|c| Box::pin(int_seconds(c)), 3, secs(4.0)),
+        (|c| Box::pin(spaced_and_exponent_strings(c)), 4, secs(1.0 + 2.0 + 2.0)),
+        (|c| Box::pin(exponent_string(c)), 3, secs(1.5 + 1.5)),
         (|c| Box::pin(float_seconds(c)), 3, secs(5.0)),
         (|c| Box::pin(milliseconds(c)), 3, secs(0.25 + 0.5)),
         // 60 s, then 120 s capped at 90 s, then 90 s; no deadline.
@@ -289,6 +303,50 @@ async fn anyhow_result(counter: &Counter) -> anyhow::Result<u32> {
 async fn anyhow_results() {
     let counter = Counter::default();
     assert_eq!(anyhow_result(&counter).await.unwrap(), 3);
+}
+
+// ---- errors behind `Box` and `Arc`: a `Box<T>` is a `T` (spec 4) ------------------
+
+#[derive(Debug, thiserror::Error)]
+#[error("db: {0}")]
+struct Db(&'static str);
+
+#[retry(on = io::Error, attempts = 3, wait_initial = 0, wait_jitter = 0)]
+async fn boxed_io(counter: &Counter) -> Result<u32, Box<io::Error>> {
+    Ok(counter.fail_until(100).await?)
+}
+
+#[retry(on = io::Error, attempts = 3, wait_initial = 0, wait_jitter = 0)]
+async fn arc_io(counter: &Counter) -> Result<u32, Arc<io::Error>> {
+    counter.fail_until(100).await.map_err(Arc::new)
+}
+
+#[retry(on = Db, attempts = 3, wait_initial = 0, wait_jitter = 0)]
+async fn boxed_db(counter: &Counter) -> Result<u32, Box<Db>> {
+    tokio::task::yield_now().await;
+    counter.hit();
+    Err(Box::new(Db("down")))
+}
+
+#[retry(on = std::fmt::Error, attempts = 3, wait_initial = 0, wait_jitter = 0)]
+async fn boxed_io_on_another_type(counter: &Counter) -> Result<u32, Box<io::Error>> {
+    Ok(counter.fail_until(100).await?)
+}
+
+#[tokio::test(start_paused = true)]
+async fn box_and_arc_of_the_on_type_match() {
+    let counter = Counter::default();
+    assert_eq!(boxed_io(&counter).await.unwrap_err().to_string(), "call 3 failed");
+    assert_eq!(counter.calls(), 3);
+    let counter = Counter::default();
+    assert_eq!(arc_io(&counter).await.unwrap_err().to_string(), "call 3 failed");
+    assert_eq!(counter.calls(), 3);
+    let counter = Counter::default();
+    assert_eq!(boxed_db(&counter).await.unwrap_err().to_string(), "db: down");
+    assert_eq!(counter.calls(), 3);
+    let counter = Counter::default();
+    assert_eq!(boxed_io_on_another_type(&counter).await.unwrap_err().to_string(), "call 1 failed");
+    assert_eq!(counter.calls(), 1, "a box of another type returns at once");
 }
 
 // ---- methods ---------------------------------------------------------------------

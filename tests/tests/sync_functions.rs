@@ -260,6 +260,71 @@ fn anyhow_and_boxed_errors_match_by_downcast() {
     assert_eq!(boxed_error(&counter).unwrap(), 3);
 }
 
+// ---- errors behind `Box` and `Arc`: a `Box<T>` is a `T` (spec 4) ------------------
+//
+// `Result<_, Box<MyError>>` is what clippy's `result_large_err` recommends.
+
+#[derive(Debug, thiserror::Error)]
+#[error("db: {0}")]
+struct Db(&'static str);
+
+#[derive(Debug, thiserror::Error)]
+enum DbService {
+    // A boxed source: `Box<Db>` forwards `source()` to `Db`'s, so `Db` itself
+    // would not be in the chain if a box were not seen as what it holds.
+    #[error("{0}")]
+    Db(#[from] Box<Db>),
+    #[error("bad request")]
+    BadRequest,
+}
+
+#[retry(on = io::Error, attempts = 3, wait_initial = 0, wait_jitter = 0)]
+fn boxed_io(counter: &Counter) -> Result<u32, Box<io::Error>> {
+    Ok(counter.fail_until(100)?)
+}
+
+#[retry(on = io::Error, attempts = 3, wait_initial = 0, wait_jitter = 0)]
+fn arc_io(counter: &Counter) -> Result<u32, std::sync::Arc<io::Error>> {
+    counter.fail_until(100).map_err(std::sync::Arc::new)
+}
+
+#[retry(on = Db, attempts = 3, wait_initial = 0, wait_jitter = 0)]
+fn boxed_db(counter: &Counter) -> Result<u32, Box<Db>> {
+    counter.hit();
+    Err(Box::new(Db("down")))
+}
+
+#[retry(on = (fmt::Error, Db), attempts = 3, wait_initial = 0, wait_jitter = 0)]
+fn boxed_db_in_a_tuple(counter: &Counter) -> Result<u32, Box<Db>> {
+    counter.hit();
+    Err(Box::new(Db("down")))
+}
+
+#[retry(on = Db, attempts = 3, wait_initial = 0, wait_jitter = 0)]
+fn boxed_db_as_a_source(counter: &Counter) -> Result<u32, DbService> {
+    if counter.hit() == 1 { Err(Box::new(Db("down")).into()) } else { Err(DbService::BadRequest) }
+}
+
+#[retry(on = fmt::Error, attempts = 3, wait_initial = 0, wait_jitter = 0)]
+fn boxed_io_on_another_type(counter: &Counter) -> Result<u32, Box<io::Error>> {
+    Ok(counter.fail_until(100)?)
+}
+
+#[test]
+fn box_and_arc_of_the_on_type_match() {
+    let run = |f: fn(&Counter) -> Result<u32, String>| {
+        let counter = Counter::default();
+        (f(&counter).unwrap_err(), counter.calls())
+    };
+    assert_eq!(run(|c| boxed_io(c).map_err(|e| e.to_string())), ("call 3 failed".into(), 3));
+    assert_eq!(run(|c| arc_io(c).map_err(|e| e.to_string())), ("call 3 failed".into(), 3));
+    assert_eq!(run(|c| boxed_db(c).map_err(|e| e.to_string())), ("db: down".into(), 3));
+    assert_eq!(run(|c| boxed_db_in_a_tuple(c).map_err(|e| e.to_string())), ("db: down".into(), 3));
+    assert_eq!(run(|c| boxed_db_as_a_source(c).map_err(|e| e.to_string())), ("bad request".into(), 2));
+    // A box is no wildcard: a box of another type still returns at once.
+    assert_eq!(run(|c| boxed_io_on_another_type(c).map_err(|e| e.to_string())), ("call 1 failed".into(), 1));
+}
+
 // ---- `return` and `?` end one attempt -------------------------------------------
 
 #[derive(Debug, thiserror::Error)]

@@ -45,6 +45,28 @@ pub struct ViaBox;
 #[doc(hidden)]
 pub struct ViaAnyhow;
 
+/// `error` as a `T`, also when it is a `Box<T>` or an `Arc<T>`: spec 4 says a box
+/// of `T` is a `T`, and `Result<_, Box<MyError>>` is what clippy's
+/// `result_large_err` recommends. Neither forwards to `T` in the chain (their
+/// `source()` is `T`'s source, not `T`), so without this `T` is never seen.
+#[inline]
+pub(crate) fn downcast<'e, T: Error + 'static>(error: &'e (dyn Error + 'static)) -> Option<&'e T> {
+    match error.downcast_ref::<T>() {
+        Some(error) => Some(error),
+        None => match error.downcast_ref::<Box<T>>() {
+            Some(boxed) => Some(boxed),
+            None => error.downcast_ref::<std::sync::Arc<T>>().map(|arc| &**arc),
+        },
+    }
+}
+
+/// Whether `E` is `T`, a `Box<T>` or an `Arc<T>`, known at compile time: see
+/// [`ErrorChain::is_exactly`].
+#[inline(always)]
+pub(crate) fn is_a<E: ErrorChain<M>, M, T: 'static>() -> bool {
+    E::is_exactly::<T>() || E::is_exactly::<Box<T>>() || E::is_exactly::<std::sync::Arc<T>>()
+}
+
 /// Walks `first` and its sources. `io::Error` hides the error it wraps from
 /// `source()` (it forwards to the inner error's source), so look inside it too:
 /// `on = MyError` should match `io::Error::other(MyError)`.
@@ -54,7 +76,7 @@ pub(crate) fn walk(first: &(dyn Error + 'static), predicate: &mut dyn FnMut(&(dy
         if predicate(error) {
             return true;
         }
-        if let Some(inner) = error.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref())
+        if let Some(inner) = downcast::<std::io::Error>(error).and_then(|io| io.get_ref())
             && walk(inner, predicate)
         {
             return true;

@@ -1,4 +1,4 @@
-use super::chain::ErrorChain;
+use super::chain::{ErrorChain, downcast, is_a};
 use super::{Decision, RetryOn};
 use std::error::Error;
 use std::marker::PhantomData;
@@ -10,7 +10,8 @@ pub struct ErrorType<T>(PhantomData<fn() -> T>);
 pub struct ErrorTypes<L>(PhantomData<fn() -> L>);
 
 /// Retry errors of type `T`: the error itself, any error in its `source()` chain,
-/// or, for type-erased errors, whatever they downcast to.
+/// or, for type-erased errors, whatever they downcast to. A `Box<T>` or an
+/// `Arc<T>` is a `T` here, wherever it is in the chain.
 ///
 /// ```
 /// use retry_core::matching::{RetryOn, error_type};
@@ -27,6 +28,11 @@ pub struct ErrorTypes<L>(PhantomData<fn() -> L>);
 /// let on = error_type::<std::io::Error>();
 /// assert_eq!(on.decide(&DbError::Io(std::io::Error::other("reset"))), Decision::Retry);
 /// assert_eq!(on.decide(&DbError::Constraint), Decision::Stop);
+///
+/// // What clippy's `result_large_err` asks for: `Result<_, Box<DbError>>`.
+/// let on = error_type::<DbError>();
+/// assert_eq!(on.decide(&Box::new(DbError::Constraint)), Decision::Retry);
+/// assert_eq!(on.decide(&std::sync::Arc::new(DbError::Constraint)), Decision::Retry);
 /// ```
 pub const fn error_type<T: Error + 'static>() -> ErrorType<T> {
     ErrorType(PhantomData)
@@ -77,7 +83,7 @@ pub struct ByType<M>(PhantomData<fn() -> M>);
 
 impl<T: Error + 'static, E: ErrorChain<M>, M> RetryOn<E, ByType<M>> for ErrorType<T> {
     fn decide(&self, error: &E) -> Decision {
-        (E::is_exactly::<T>() || error.any_in_chain(&mut |e| e.is::<T>())).into()
+        (is_a::<E, M, T>() || error.any_in_chain(&mut |e| downcast::<T>(e).is_some())).into()
     }
 }
 
@@ -97,7 +103,7 @@ macro_rules! type_list {
     ($($t:ident),+) => {
         impl<$($t: Error + 'static),+> TypeList for ($($t,)+) {
             fn contains(error: &(dyn Error + 'static)) -> bool {
-                false $(|| error.is::<$t>())+
+                false $(|| downcast::<$t>(error).is_some())+
             }
         }
     };

@@ -10,7 +10,7 @@
 //! `InvalidInput`, `InvalidData`, `AddrInUse`, `Unsupported` and `Other`:
 //! retrying those only delays the failure.
 
-use crate::matching::ErrorChain;
+use crate::matching::{ErrorChain, downcast};
 use std::io::{Error, ErrorKind};
 
 /// Whether an I/O error of this kind is worth retrying.
@@ -67,9 +67,9 @@ pub fn is_transient_io_error(error: &Error) -> bool {
 }
 
 /// Whether any error in the chain of `error` (itself, its `source()`s, and
-/// errors wrapped inside `io::Error`s) is a transient `io::Error`. For error
-/// types of your own that wrap one, boxed errors, and `anyhow::Error` (feature
-/// `anyhow`).
+/// errors wrapped inside `io::Error`s) is a transient `io::Error`, or a `Box` or
+/// `Arc` of one. For error types of your own that wrap one, boxed errors, and
+/// `anyhow::Error` (feature `anyhow`).
 ///
 /// ```
 /// use retry_core::{Retry, predicates::io::has_transient_io_error};
@@ -91,7 +91,7 @@ pub fn is_transient_io_error(error: &Error) -> bool {
 /// assert!(has_transient_io_error(&boxed));
 /// ```
 pub fn has_transient_io_error<E: ErrorChain<M>, M>(error: &E) -> bool {
-    error.any_in_chain(&mut |e| e.downcast_ref::<Error>().is_some_and(|io| is_transient_io_kind(io.kind())))
+    error.any_in_chain(&mut |e| downcast::<Error>(e).is_some_and(|io| is_transient_io_kind(io.kind())))
 }
 
 #[cfg(test)]
@@ -116,6 +116,13 @@ mod tests {
         let wrapped = Error::other(Error::from(ErrorKind::ConnectionAborted));
         assert!(is_transient_io_error(&wrapped));
         assert!(!is_transient_io_error(&Error::other("bad request")));
+    }
+
+    #[test]
+    fn sees_through_box_and_arc() {
+        assert!(has_transient_io_error(&Box::new(Error::from(ErrorKind::TimedOut))));
+        assert!(has_transient_io_error(&std::sync::Arc::new(Error::from(ErrorKind::TimedOut))));
+        assert!(!has_transient_io_error(&Box::new(Error::from(ErrorKind::NotFound))));
     }
 
     #[test]

@@ -1,7 +1,11 @@
-//! `redis::RedisError` (feature `redis`): what valkey-py retries.
+//! `redis::RedisError` (feature `redis`): what valkey-py retries, and the
+//! cluster replies that pass by themselves.
 //!
 //! valkey-py users write `retry_on_error=[BusyLoadingError, ConnectionError,
-//! TimeoutError]`; the same set here is [`is_transient_redis_error`]:
+//! TimeoutError]`. [`is_transient_redis_error`] retries that set (the first four
+//! rows below) and more: `TRYAGAIN`, `CLUSTERDOWN` and `MASTERDOWN`, which also go
+//! away by themselves (a slot migration ends, a cluster or a replica's link to its
+//! master comes back), and which that list leaves out:
 //!
 //! | redis-rs says | server reply | meaning |
 //! |---|---|---|
@@ -26,7 +30,7 @@
 //! [`is_connection_refusal`]: redis::RedisError::is_connection_refusal
 //! [`is_timeout`]: redis::RedisError::is_timeout
 
-use crate::matching::ErrorChain;
+use crate::matching::{ErrorChain, downcast};
 use redis::{ErrorKind, RedisError, ServerErrorKind};
 
 /// Whether a Redis error is worth retrying: the connection dropped or was
@@ -90,9 +94,9 @@ pub fn is_failover_error(error: &RedisError) -> bool {
         )
 }
 
-/// Whether any error in the chain of `error` is a `RedisError` that
-/// [`is_transient_redis_error`] accepts: for error types of your own that wrap
-/// one, boxed errors and `anyhow::Error` (feature `anyhow`).
+/// Whether any error in the chain of `error` is a `RedisError` (or a `Box` or
+/// `Arc` of one) that [`is_transient_redis_error`] accepts: for error types of
+/// your own that wrap one, boxed errors and `anyhow::Error` (feature `anyhow`).
 ///
 /// ```
 /// use redis::{ErrorKind, RedisError, ServerErrorKind};
@@ -105,7 +109,7 @@ pub fn is_failover_error(error: &RedisError) -> bool {
 /// assert!(!has_transient_redis_error(&other));
 /// ```
 pub fn has_transient_redis_error<E: ErrorChain<M>, M>(error: &E) -> bool {
-    error.any_in_chain(&mut |e| e.downcast_ref::<RedisError>().is_some_and(is_transient_redis_error))
+    error.any_in_chain(&mut |e| downcast::<RedisError>(e).is_some_and(is_transient_redis_error))
 }
 
 /// Whether any error in the chain of `error` is a `RedisError` that
@@ -120,7 +124,7 @@ pub fn has_transient_redis_error<E: ErrorChain<M>, M>(error: &E) -> bool {
 /// assert!(has_failover_error(&boxed));
 /// ```
 pub fn has_failover_error<E: ErrorChain<M>, M>(error: &E) -> bool {
-    error.any_in_chain(&mut |e| e.downcast_ref::<RedisError>().is_some_and(is_failover_error))
+    error.any_in_chain(&mut |e| downcast::<RedisError>(e).is_some_and(is_failover_error))
 }
 
 #[cfg(test)]
@@ -133,7 +137,7 @@ mod tests {
     }
 
     #[test]
-    fn the_valkey_py_set() {
+    fn the_valkey_py_set_and_the_cluster_replies() {
         for kind in [
             ServerErrorKind::BusyLoading,
             ServerErrorKind::TryAgain,
@@ -165,6 +169,13 @@ mod tests {
         }
         assert!(!is_transient_redis_error(&RedisError::from((ErrorKind::AuthenticationFailed, "WRONGPASS"))));
         assert!(!is_transient_redis_error(&RedisError::from(io::Error::from(io::ErrorKind::PermissionDenied))));
+    }
+
+    #[test]
+    fn sees_through_box_and_arc() {
+        assert!(has_transient_redis_error(&Box::new(server(ServerErrorKind::TryAgain))));
+        assert!(has_failover_error(&std::sync::Arc::new(server(ServerErrorKind::ReadOnly))));
+        assert!(!has_transient_redis_error(&Box::new(server(ServerErrorKind::NoScript))));
     }
 
     #[test]

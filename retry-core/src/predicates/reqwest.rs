@@ -39,7 +39,7 @@
 
 use super::io::has_transient_io_error;
 use crate::Decision;
-use crate::matching::ErrorChain;
+use crate::matching::{ErrorChain, downcast};
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use std::error::Error;
@@ -366,9 +366,9 @@ pub fn retry_after_or_transient(error: &HttpError) -> Decision {
 }
 
 /// [`retry_after_or_transient`] for any error whose chain holds a
-/// [`StatusError`], a `reqwest::Error` or an `io::Error`: your own error enum,
-/// a boxed error, `anyhow::Error` (feature `anyhow`). The first of those found,
-/// outermost first, decides.
+/// [`StatusError`], a `reqwest::Error` or an `io::Error` (or a `Box` or `Arc` of
+/// one): your own error enum, a boxed error, `anyhow::Error` (feature `anyhow`).
+/// The first of those found, outermost first, decides.
 ///
 /// ```
 /// use reqwest::StatusCode;
@@ -385,11 +385,11 @@ pub fn retry_after_or_transient(error: &HttpError) -> Decision {
 pub fn decide_in_chain<E: ErrorChain<M>, M>(error: &E) -> Decision {
     let mut decision = Decision::Stop;
     error.any_in_chain(&mut |e| {
-        if let Some(status) = e.downcast_ref::<StatusError>() {
+        if let Some(status) = downcast::<StatusError>(e) {
             decision = status.decision();
-        } else if let Some(reqwest) = e.downcast_ref::<reqwest::Error>() {
+        } else if let Some(reqwest) = downcast::<reqwest::Error>(e) {
             decision = is_transient_reqwest_error(reqwest).into();
-        } else if let Some(io) = e.downcast_ref::<std::io::Error>() {
+        } else if let Some(io) = downcast::<std::io::Error>(e) {
             decision = super::io::is_transient_io_kind(io.kind()).into();
         } else {
             return false;
@@ -435,5 +435,9 @@ mod tests {
         assert_eq!(e.decision(), Decision::Stop);
         let io: Box<dyn Error + Send + Sync> = Box::new(std::io::Error::from(std::io::ErrorKind::ConnectionReset));
         assert_eq!(decide_in_chain(&io), Decision::Retry);
+        let boxed = Box::new(StatusError::new(StatusCode::SERVICE_UNAVAILABLE, Some(Duration::from_secs(2))));
+        assert_eq!(decide_in_chain(&boxed), Decision::RetryAfter(Duration::from_secs(2)));
+        let shared = std::sync::Arc::new(std::io::Error::from(std::io::ErrorKind::ConnectionReset));
+        assert_eq!(decide_in_chain(&shared), Decision::Retry);
     }
 }

@@ -1,10 +1,39 @@
 use super::scoped;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 static ACTIVE: AtomicBool = AtomicBool::new(true);
 /// Testing mode packed in one word so that it is read and restored atomically:
-/// bit 63 = on, bit 32 = cap, low 32 bits = attempts.
+/// bit 63 = on, bit 32 = cap, low 32 bits = attempts. It always holds the mode of
+/// the newest live guard in [`GUARDS`] (off when there is none), so that reading
+/// it stays one atomic load.
 static TESTING: AtomicU64 = AtomicU64::new(0);
+
+/// The [`TestingGuard`]s alive, oldest first. A guard that only remembered the
+/// mode before it could not be dropped out of order: `a`, `b`, drop `a` (back to
+/// off), drop `b` (back to `a`'s mode, for good). Taken only by `set_testing`
+/// and by dropping a guard, never by a reader.
+static GUARDS: Mutex<LiveGuards> = Mutex::new(LiveGuards { next_id: 0, live: Vec::new() });
+
+struct LiveGuards {
+    next_id: u64,
+    /// `(id, packed mode)`.
+    live: Vec<(u64, u64)>,
+}
+
+impl LiveGuards {
+    /// Nothing panics while the lock is held, but a poisoned lock must not turn
+    /// every later drop into a panic either.
+    fn lock() -> MutexGuard<'static, LiveGuards> {
+        GUARDS.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Stored under the lock, so that the stores happen in the order of the
+    /// changes to `live`.
+    fn publish(&self) {
+        TESTING.store(self.live.last().map_or(0, |&(_, mode)| mode), Ordering::Relaxed);
+    }
+}
 
 /// Turns retrying on or off for the whole process.
 ///
@@ -99,21 +128,34 @@ impl TestMode {
     }
 }
 
-/// Restores the testing mode that was in force before [`set_testing`] when dropped.
-#[must_use = "dropping the guard at once restores the previous testing mode"]
+/// Withdraws the mode of its [`set_testing`] when dropped. See there for the mode
+/// in force while several guards are alive.
+#[must_use = "dropping the guard at once withdraws its testing mode"]
 #[derive(Debug)]
 pub struct TestingGuard {
-    previous: u64,
+    id: u64,
 }
 
 impl Drop for TestingGuard {
     fn drop(&mut self) {
-        TESTING.store(self.previous, Ordering::Relaxed);
+        let mut guards = LiveGuards::lock();
+        if let Some(at) = guards.live.iter().rposition(|&(id, _)| id == self.id) {
+            guards.live.remove(at);
+        }
+        guards.publish();
     }
 }
 
-/// Sets testing mode for the whole process (`None` turns it off) and returns a
-/// guard that restores the previous mode, so settings nest.
+/// Sets testing mode for the whole process (`None` turns it off) until the
+/// returned guard is dropped.
+///
+/// Guards nest, and may be dropped in any order: the mode in force is that of
+/// the most recently set guard still alive, and once every guard is dropped,
+/// testing mode is off again, as it was before the first. Dropping a guard
+/// therefore withdraws its own mode, not whatever was in force when it was set,
+/// so two tests that each hold a guard cannot leave testing mode on by ending
+/// in the "wrong" order. ([`Scoped`](super::Scoped) keeps such tests apart
+/// altogether.)
 ///
 /// ```
 /// use retry_core::{TestMode, is_testing, set_testing, testing};
@@ -127,9 +169,22 @@ impl Drop for TestingGuard {
 ///     assert_eq!(testing(), Some(TestMode::new(3)));
 /// }
 /// assert!(!is_testing());
+///
+/// // Out of order: the newest guard still alive wins, and the end is the start.
+/// let a = set_testing(TestMode::new(3));
+/// let b = set_testing(TestMode::new(5));
+/// drop(a);
+/// assert_eq!(testing(), Some(TestMode::new(5)));
+/// drop(b);
+/// assert!(!is_testing());
 /// ```
 pub fn set_testing(mode: impl Into<Option<TestMode>>) -> TestingGuard {
-    TestingGuard { previous: TESTING.swap(TestMode::pack(mode.into()), Ordering::Relaxed) }
+    let mut guards = LiveGuards::lock();
+    let id = guards.next_id;
+    guards.next_id += 1;
+    guards.live.push((id, TestMode::pack(mode.into())));
+    guards.publish();
+    TestingGuard { id }
 }
 
 /// The testing mode in force for the current thread or task, if any.

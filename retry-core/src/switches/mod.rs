@@ -2,6 +2,9 @@
 //!
 //! The switches are read only after a failure, never on the success path, with one
 //! atomic load each (plus a thread-local read for [scoped](Scoped) overrides).
+//! Setting them and dropping their guards is where the bookkeeping goes (a lock
+//! for [`set_testing`], a thread-local list for [`Scoped`]), so that guards can
+//! be dropped in any order. `set_active` is a plain store and has no guard.
 
 mod global;
 mod scoped;

@@ -1,5 +1,5 @@
 use super::TestMode;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
@@ -18,7 +18,25 @@ impl Overrides {
 }
 
 thread_local! {
+    /// What the live scopes of this thread add up to: all a reader looks at.
     static OVERRIDES: Cell<Overrides> = const { Cell::new(Overrides { active: None, testing: None }) };
+    /// The live scopes of this thread, oldest first, with their ids. A guard
+    /// that only remembered the overrides before it could not be dropped out of
+    /// order (`a`, `b`, drop `a`, drop `b` would bring back `a`'s settings for
+    /// good); with the list, dropping a scope removes exactly its own layer.
+    static LAYERS: RefCell<Layers> = const { RefCell::new(Layers { next_id: 0, live: Vec::new() }) };
+}
+
+struct Layers {
+    next_id: u64,
+    live: Vec<(u64, Overrides)>,
+}
+
+impl Layers {
+    /// Each live scope over the ones entered before it.
+    fn combined(&self) -> Overrides {
+        self.live.iter().fold(Overrides::default(), |below, &(_, layer)| layer.over(below))
+    }
 }
 
 #[inline]
@@ -75,9 +93,32 @@ impl Scoped {
     }
 
     /// Applies the scope to the current thread until the guard is dropped.
+    ///
+    /// Scopes nest: each applies over the ones entered before it and still
+    /// alive, overriding only what it sets. Guards may be dropped in any order:
+    /// dropping one removes exactly its own settings, as if it had never been
+    /// entered, so once all are dropped the thread is back where it started.
+    ///
+    /// ```
+    /// use retry_core::{Scoped, TestMode, is_active, testing};
+    ///
+    /// let a = Scoped::new().active(false).enter();
+    /// let b = Scoped::new().testing(TestMode::new(2)).enter();
+    /// drop(a);
+    /// assert!(is_active(), "`a`'s setting is gone");
+    /// assert_eq!(testing(), Some(TestMode::new(2)), "`b`'s stays while `b` lives");
+    /// drop(b);
+    /// assert_eq!((is_active(), testing()), (true, None));
+    /// ```
     pub fn enter(self) -> ScopedGuard {
-        let previous = OVERRIDES.with(|o| o.replace(self.overrides.over(o.get())));
-        ScopedGuard { previous, _not_send: PhantomData }
+        let id = LAYERS.with_borrow_mut(|layers| {
+            let id = layers.next_id;
+            layers.next_id += 1;
+            layers.live.push((id, self.overrides));
+            OVERRIDES.with(|o| o.set(layers.combined()));
+            id
+        });
+        ScopedGuard { id, _not_send: PhantomData }
     }
 
     /// Runs `f` with the scope applied to the current thread.
@@ -93,18 +134,27 @@ impl Scoped {
     }
 }
 
-/// Restores the previous thread-local switches when dropped. Not `Send`: it
-/// belongs to the thread that entered it.
+/// Removes its scope's settings from the current thread when dropped, in any
+/// order (see [`Scoped::enter`]). Not `Send`: it belongs to the thread that
+/// entered it.
 #[must_use = "dropping the guard at once ends the scope"]
 #[derive(Debug)]
 pub struct ScopedGuard {
-    previous: Overrides,
+    id: u64,
     _not_send: PhantomData<*const ()>,
 }
 
 impl Drop for ScopedGuard {
     fn drop(&mut self) {
-        OVERRIDES.with(|o| o.set(self.previous));
+        // `try_with`: a guard dropped while the thread's locals are being torn
+        // down has nothing left to restore, and a panic in drop would abort.
+        let _ = LAYERS.try_with(|layers| {
+            let mut layers = layers.borrow_mut();
+            if let Some(at) = layers.live.iter().rposition(|&(id, _)| id == self.id) {
+                layers.live.remove(at);
+            }
+            let _ = OVERRIDES.try_with(|o| o.set(layers.combined()));
+        });
     }
 }
 
@@ -140,6 +190,37 @@ mod tests {
         }
         assert_eq!(testing(), None);
         assert!(!is_active());
+    }
+
+    /// Every drop order of three scopes: after each drop, what is in force is
+    /// the live scopes layered oldest first, and at the end nothing is.
+    #[test]
+    fn guards_dropped_in_any_order_end_where_they_began() {
+        let scopes = [
+            Scoped::new().active(false).testing(TestMode::new(2)),
+            Scoped::new().testing(TestMode::new(3)),
+            Scoped::new().active(true),
+        ];
+        for order in [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]] {
+            let mut guards: Vec<Option<ScopedGuard>> = scopes.iter().map(|s| Some(s.enter())).collect();
+            for (dropped, &at) in order.iter().enumerate() {
+                guards[at] = None;
+                let alive = (0..3).filter(|i| guards[*i].is_some());
+                let expected = alive.fold(Overrides::default(), |below, i| scopes[i].overrides.over(below));
+                assert_eq!(current(), expected, "order {order:?}, after {} drops", dropped + 1);
+            }
+            assert_eq!(current(), Overrides::default(), "order {order:?}");
+        }
+    }
+
+    #[test]
+    fn an_out_of_order_drop_leaves_the_newer_scope_in_force() {
+        let a = Scoped::new().testing(TestMode::new(2)).enter();
+        let b = Scoped::new().testing(TestMode::new(5)).enter();
+        drop(a);
+        assert_eq!(testing(), Some(TestMode::new(5)));
+        drop(b);
+        assert_eq!(testing(), None, "testing mode is off again, not back to `a`'s");
     }
 
     #[test]
