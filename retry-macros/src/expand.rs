@@ -470,11 +470,12 @@ mod tests {
         let [Stmt::Expr(Expr::Call(pin), None)] = func.block.stmts.as_slice() else { panic!("one Box::pin call") };
         let Some(Expr::Async(future)) = pin.args.first() else { panic!("an async block") };
         let stmts = &future.block.stmts;
-        assert_eq!(stmts.len(), 5, "marker, two rebindings, state, the loop");
+        assert_eq!(stmts.len(), 6, "marker, two rebindings, the declared flag, state, the loop");
         assert!(matches!(stmts[0], Stmt::Expr(Expr::If(_), None)));
         assert_eq!(quote!(#(#stmts)*).to_string().matches("let __self = self ;").count(), 1);
         assert!(matches!(stmts[1], Stmt::Local(_)) && matches!(stmts[2], Stmt::Local(_)));
-        let Stmt::Expr(Expr::Loop(retry_loop), None) = &stmts[4] else { panic!("the retry loop last") };
+        assert!(matches!(stmts[3], Stmt::Item(syn::Item::Static(_))));
+        let Stmt::Expr(Expr::Loop(retry_loop), None) = &stmts[5] else { panic!("the retry loop last") };
         let attempt = quote!(#retry_loop).to_string();
         assert!(attempt.contains("let __ret : io :: Result < String > = { __self . send (& request) } ;"));
         assert!(attempt.contains("type_name :: < Self >"), "a method: named by its type");

@@ -19,7 +19,8 @@ use proc_macro::TokenStream;
 
 /// Retries the function when it fails with an error that `on` names.
 ///
-/// Use it as `retry_core::retry`; the full guide is `docs/attribute.md`.
+/// Use it as `retry_core::retry`, whose documentation (<https://docs.rs/retry-core/latest/retry_core/attr.retry.html>)
+/// lists every key with examples; the repository's `docs/attribute.md` is the full guide.
 ///
 /// ```ignore
 /// use retry_core::retry;

@@ -10,8 +10,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// once. Two threads may both declare on their first call: declaring is
 /// idempotent, and a lock here would be paid by every call.
 ///
+/// It is the runtime of generated code, reached through the hidden
+/// `__private` module:
+///
 /// ```
-/// use retry_core::{Declared, Retry, error_type};
+/// use retry_core::__private::Declared;
+/// use retry_core::{Retry, error_type};
 ///
 /// static DECLARED: Declared = Declared::new();
 /// let policy = Retry::default().name("doc::declared").on(error_type::<std::io::Error>());
