@@ -11,7 +11,7 @@
 //! the end of its first call, or at start-up with
 //! [`declare`](crate::instrument::declare)), so that `increase()` and `rate()`
 //! see its first outage. `retry_num` takes at most 10 values
-//! ([`retry_num_label`](crate::instrument::retry_num_label)).
+//! ([`retry_num_label`]).
 //!
 //! The counters go into the prometheus crate's default registry on first use,
 //! unless [`register`] put them into a registry of yours first. If the default
