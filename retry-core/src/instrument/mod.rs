@@ -195,10 +195,16 @@ impl<'a> CallableDetails<'a> {
     ///
     /// let c = CallableDetails::new::<std::io::Error>("x").max_retries(None).budget(true);
     /// assert_eq!(c.give_up_reasons().collect::<Vec<_>>(), [GiveUpReason::Deadline, GiveUpReason::Budget]);
+    /// assert_eq!(c.max_retries(Some(0)).give_up_reasons().count(), 0, "one attempt never gives up");
     /// ```
     pub fn give_up_reasons(&self) -> impl Iterator<Item = GiveUpReason> + use<> {
+        // A callable that never retries (one attempt) can never give up.
+        let retries = self.max_retries != Some(0);
         let possible = [self.max_retries.is_some(), self.has_deadline, self.has_budget];
-        GiveUpReason::ALL.into_iter().zip(possible).filter_map(|(reason, possible)| possible.then_some(reason))
+        GiveUpReason::ALL
+            .into_iter()
+            .zip(possible)
+            .filter_map(move |(reason, possible)| (retries && possible).then_some(reason))
     }
 }
 
