@@ -27,6 +27,7 @@
 //! - [`instrument`]: hooks, the `retries_total` counter and the tracing event.
 //! - [`sleep`]: how async code waits, for tokio or another runtime.
 //! - [`budget`]: retry budgets that stop retry storms.
+//! - [`idempotency`]: which failures may be retried without applying a request twice.
 //!
 //! # Features
 //!
@@ -57,6 +58,7 @@ pub mod backoff;
 pub mod budget;
 mod engine;
 mod error;
+pub mod idempotency;
 pub mod instrument;
 pub mod matching;
 mod policy;
