@@ -104,7 +104,8 @@ impl FailoverClient {
 
     /// Asks the sentinel at `127.0.0.1:sentinel_port` for the master named
     /// `master_name`. Each inner cycle makes 4 attempts (3 retries, backoff
-    /// 20 ms doubling up to 200 ms); after `cycles` cycles a write gives up.
+    /// 20 ms doubling up to 200 ms); after `cycles` more cycles (each begun by
+    /// asking the sentinel again) a write gives up.
     ///
     /// # Errors
     ///

@@ -63,6 +63,9 @@ pub mod instrument;
 pub mod matching;
 mod policy;
 pub mod predicates;
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub mod redis;
 mod rng;
 pub mod sleep;
 pub mod switches;

@@ -127,7 +127,7 @@ fn every_entry_point_deposits_once_per_call() {
     let mut failed = 0;
     let _ = policy.call_with_retry_blocking_with(&sleeper, fail, |_| failed += 1);
     let mut refreshed = 0;
-    let _ = policy.call_with_refresh_blocking_with(&sleeper, 3, |_| fail(), |_| refreshed += 1);
+    let _ = policy.call_with_refresh_blocking_with(&sleeper, 2, |_| fail(), |_| refreshed += 1);
 
     assert_eq!(count.deposits.load(Ordering::Relaxed), 3);
     assert_eq!(count.withdrawals.load(Ordering::Relaxed), 3, "one refused retry per call");

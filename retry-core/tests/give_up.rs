@@ -98,7 +98,7 @@ fn the_redis_style_loop_and_the_refresh_loop_report_once_at_the_end() {
     let mut n = 0;
     assert!(policy.call_with_retry(|| failing(&mut n), |_| {}).is_err());
     let mut refreshes = 0;
-    assert!(policy.call_with_refresh(3, |_| failing(&mut n), |_| refreshes += 1).is_err());
+    assert!(policy.call_with_refresh(2, |_| failing(&mut n), |_| refreshes += 1).is_err());
     assert_eq!(refreshes, 2);
     let seen = std::mem::take(&mut *recorder.0.lock().unwrap());
     let summary: Vec<(u32, GiveUpReason)> = seen.iter().map(|g| (g.attempts, g.reason)).collect();

@@ -265,7 +265,7 @@ fn two_level_retry_refreshes_between_cycles() {
     let mut refreshed = Vec::new();
     let result = policy.call_with_refresh_blocking_with(
         &clock,
-        4,
+        3,
         |_| {
             let m = master.get();
             *calls_per_master.entry(m).or_insert(0) += 1;
@@ -288,7 +288,7 @@ fn two_level_retry_gives_up_after_its_cycles_and_stops_on_a_foreign_error() {
     let (mut calls, mut refreshes) = (0, 0);
     let result: Result<(), _> = policy.call_with_refresh_blocking_with(
         &clock,
-        3,
+        2,
         |_| {
             calls += 1;
             Err(numbered(calls))
@@ -301,7 +301,7 @@ fn two_level_retry_gives_up_after_its_cycles_and_stops_on_a_foreign_error() {
     let (mut calls, mut refreshes) = (0, 0);
     let _ = policy.call_with_refresh_blocking_with(
         &clock,
-        3,
+        2,
         |_| -> Result<(), _> {
             calls += 1;
             Err(io::Error::new(io::ErrorKind::PermissionDenied, "no"))

@@ -237,6 +237,24 @@ impl<B, O, S> Retry<B, O, S> {
         self.deposit();
     }
 
+    /// This policy for one call of an integration: the same limits, backoff,
+    /// sleeper and budget, with the integration's `on` and callable name. The
+    /// integration declares its callables itself.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn for_call<O2>(&self, on: O2, name: &'static str) -> Retry<&B, O2, &S> {
+        Retry {
+            attempts: self.attempts,
+            timeout: self.timeout,
+            backoff: &self.backoff,
+            on,
+            sleeper: &self.sleeper,
+            name: CallableName::from(name),
+            seed: self.seed,
+            budget: self.budget.clone(),
+            declared: None,
+        }
+    }
+
     pub(crate) fn deposit(&self) {
         if let Some(budget) = &self.budget {
             budget.deposit();

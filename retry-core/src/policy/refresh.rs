@@ -9,10 +9,11 @@ impl<B: Backoff, O, S> Retry<B, O, S> {
     /// Two-level retry, as a cluster client does it: run `op` under this policy;
     /// when the policy gives up on a retryable error, run `refresh` (re-read the
     /// topology, ask the sentinel for the new master) and start a new cycle with a
-    /// fresh attempt count and deadline, up to `cycles` cycles in all.
+    /// fresh attempt count and deadline, up to `refreshes` times: `refreshes`
+    /// counts the cycles after the first, as valkey's
+    /// `cluster_error_retry_attempts` does, so `0` is one cycle and no refresh.
     ///
-    /// An error that `on` rejects ends the call at once, in any cycle. `cycles` of
-    /// 0 is taken as 1.
+    /// An error that `on` rejects ends the call at once, in any cycle.
     ///
     /// ```
     /// use retry_core::{Retry, backoff::NoBackoff, error_type};
@@ -31,7 +32,7 @@ impl<B: Backoff, O, S> Retry<B, O, S> {
     /// ```
     pub fn call_with_refresh<T, E, M>(
         &self,
-        cycles: u32,
+        refreshes: u32,
         op: impl FnMut(Attempt) -> Result<T, E>,
         refresh: impl FnMut(&E),
     ) -> Result<T, E>
@@ -39,14 +40,14 @@ impl<B: Backoff, O, S> Retry<B, O, S> {
         O: RetryOn<E, M>,
         E: Debug,
     {
-        self.call_with_refresh_blocking_with(&ThreadSleeper, cycles, op, refresh)
+        self.call_with_refresh_blocking_with(&ThreadSleeper, refreshes, op, refresh)
     }
 
     /// [`call_with_refresh`](Self::call_with_refresh) with another way to block and tell the time.
     pub fn call_with_refresh_blocking_with<T, E, M>(
         &self,
         sleeper: &impl BlockingSleeper,
-        cycles: u32,
+        refreshes: u32,
         mut op: impl FnMut(Attempt) -> Result<T, E>,
         mut refresh: impl FnMut(&E),
     ) -> Result<T, E>
@@ -55,7 +56,7 @@ impl<B: Backoff, O, S> Retry<B, O, S> {
         E: Debug,
     {
         self.begin::<E>();
-        let mut cycle = 1;
+        let mut refreshed = 0;
         let mut state = CallState::new();
         loop {
             let error = match op(state.attempt(self)) {
@@ -64,8 +65,8 @@ impl<B: Backoff, O, S> Retry<B, O, S> {
             };
             match state.step(self, &error, || sleeper.now()) {
                 Step::Retry(wait) => sleeper.sleep(wait),
-                Step::GiveUp(_) if cycle < cycles => {
-                    cycle += 1;
+                Step::GiveUp(_) if refreshed < refreshes => {
+                    refreshed += 1;
                     refresh(&error);
                     state.next_cycle();
                 }
@@ -81,7 +82,7 @@ impl<B: Backoff, O, S> Retry<B, O, S> {
     /// The async form of [`call_with_refresh`](Self::call_with_refresh); `refresh` may be async.
     pub async fn call_async_with_refresh<T, E, M>(
         &self,
-        cycles: u32,
+        refreshes: u32,
         mut op: impl AsyncFnMut(Attempt) -> Result<T, E>,
         mut refresh: impl AsyncFnMut(&E),
     ) -> Result<T, E>
@@ -91,7 +92,7 @@ impl<B: Backoff, O, S> Retry<B, O, S> {
         E: Debug,
     {
         self.begin::<E>();
-        let mut cycle = 1;
+        let mut refreshed = 0;
         let mut state = CallState::new();
         loop {
             let error = match op(state.attempt(self)).await {
@@ -100,8 +101,53 @@ impl<B: Backoff, O, S> Retry<B, O, S> {
             };
             match state.step(self, &error, || self.sleeper.now()) {
                 Step::Retry(wait) => crate::sleep::wait(&self.sleeper, wait).await,
-                Step::GiveUp(_) if cycle < cycles => {
-                    cycle += 1;
+                Step::GiveUp(_) if refreshed < refreshes => {
+                    refreshed += 1;
+                    refresh(&error).await;
+                    state.next_cycle();
+                }
+                Step::GiveUp(reason) => {
+                    state.give_up(self, &error, reason);
+                    return Err(error);
+                }
+                Step::Return => return Err(error),
+            }
+        }
+    }
+}
+
+impl<B: Backoff, O, S> Retry<B, O, S> {
+    /// [`call_async_with_refresh`](Self::call_async_with_refresh) for closures
+    /// that return futures: the future it makes is `Send` whenever theirs are,
+    /// which rustc cannot yet prove through `AsyncFnMut` (the integrations box it
+    /// as `dyn Future + Send`).
+    pub(crate) async fn call_async_with_refresh_fn<T, E, M, F, Fut, R, RFut>(
+        &self,
+        refreshes: u32,
+        mut op: F,
+        mut refresh: R,
+    ) -> Result<T, E>
+    where
+        O: RetryOn<E, M>,
+        S: Sleeper,
+        E: Debug,
+        F: FnMut(Attempt) -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+        R: FnMut(&E) -> RFut,
+        RFut: Future<Output = ()>,
+    {
+        self.begin::<E>();
+        let mut refreshed = 0;
+        let mut state = CallState::new();
+        loop {
+            let error = match op(state.attempt(self)).await {
+                Ok(value) => return Ok(value),
+                Err(error) => error,
+            };
+            match state.step(self, &error, || self.sleeper.now()) {
+                Step::Retry(wait) => crate::sleep::wait(&self.sleeper, wait).await,
+                Step::GiveUp(_) if refreshed < refreshes => {
+                    refreshed += 1;
                     refresh(&error).await;
                     state.next_cycle();
                 }

@@ -61,6 +61,21 @@ pub trait Sleeper {
     }
 }
 
+/// A shared sleeper sleeps as its owner does: one policy lends its sleeper to
+/// the calls it runs for an integration (the Redis connection's per-command view).
+impl<S: Sleeper + ?Sized> Sleeper for &S {
+    type Sleep = S::Sleep;
+    fn sleep(&self, wait: Duration) -> Self::Sleep {
+        (**self).sleep(wait)
+    }
+    fn skips_zero_waits(&self) -> bool {
+        (**self).skips_zero_waits()
+    }
+    fn now(&self) -> Instant {
+        (**self).now()
+    }
+}
+
 /// Starts a wait of `duration`, or none for a zero wait when the sleeper says
 /// it may be skipped ([`Sleeper::skips_zero_waits`], tokio's): tokio would still
 /// register a timer and round it up to its 1 ms tick, which made every zero-wait
