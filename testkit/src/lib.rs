@@ -4,7 +4,10 @@
 //! nobody else holds, and it stops when its handle is dropped.
 //!
 //! - [`redis`]: a real `redis-server` (standalone, replica) and `redis-sentinel`,
-//!   each in a temporary directory, that a test can kill, restart and fail over.
+//!   each in a temporary directory, that a test can kill, pause, restart and fail
+//!   over.
+//! - [`redis_cluster`]: a real Redis Cluster of six `redis-server` nodes (three
+//!   masters, three replicas) whose masters a test can kill and see failed over.
 //! - [`http`]: a flaky HTTP service (hyper) that follows a script: answer 503 with
 //!   `Retry-After`, reset the connection, stall, then answer 200.
 //! - [`metrics`]: serves a Prometheus registry over HTTP, and parses the text
@@ -42,6 +45,7 @@ pub mod metrics;
 pub mod net;
 pub mod prometheus;
 pub mod redis;
+pub mod redis_cluster;
 
 /// Returns from the current function (a test returning `()` or `Result<(), E>`) unless all the named binaries are
 /// on `PATH`, after printing a loud message that says the test was skipped and

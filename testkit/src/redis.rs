@@ -39,9 +39,12 @@ use tempfile::TempDir;
 pub const SERVER: &str = "redis-server";
 /// The sentinel binary.
 pub const SENTINEL: &str = "redis-sentinel";
+/// The command-line client, which [`RedisCluster`](crate::redis_cluster::RedisCluster)
+/// creates its cluster with (`redis-cli --cluster create`).
+pub const CLI: &str = "redis-cli";
 
 /// How long a server may take to answer `PING` after it was started.
-const READY_TIMEOUT: Duration = Duration::from_secs(15);
+pub(crate) const READY_TIMEOUT: Duration = Duration::from_secs(15);
 /// Timeouts of the helper's own admin connections.
 const ADMIN_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -174,6 +177,60 @@ impl RedisServer {
             child.wait()?;
         }
         Ok(())
+    }
+
+    /// Stops the server with SIGSTOP, the way a stalled host or a long GC pause
+    /// looks from outside: the process holds its port and connections are
+    /// accepted by the kernel, but nothing is answered until
+    /// [`resume`](Self::resume). A paused server is still killed on drop (SIGKILL
+    /// ends a stopped process too), and [`kill`](Self::kill) and
+    /// [`restart`](Self::restart) work on it.
+    ///
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// testkit::require_binaries!(testkit::redis::SERVER);
+    /// use std::time::Duration;
+    ///
+    /// let mut server = testkit::redis::RedisServer::start()?;
+    /// let mut conn = server.connection().expect("connects");
+    /// conn.set_read_timeout(Some(Duration::from_millis(200))).expect("sets the timeout");
+    ///
+    /// server.pause()?;
+    /// let error = redis::cmd("PING").query::<String>(&mut conn).expect_err("a paused server does not answer");
+    /// assert!(error.is_timeout(), "{error}");
+    ///
+    /// server.resume()?;
+    /// // A new connection: the old one still has the answer to the first PING coming.
+    /// let mut conn = server.connection().expect("connects");
+    /// let pong: String = redis::cmd("PING").query(&mut conn).expect("answers again");
+    /// assert_eq!(pong, "PONG");
+    ///
+    /// // Dropping a paused server kills it all the same.
+    /// server.pause()?;
+    /// let port = server.port();
+    /// drop(server);
+    /// assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// `NotConnected` if the server is not running; otherwise if `kill` cannot be
+    /// run or fails.
+    pub fn pause(&mut self) -> io::Result<()> {
+        signal(self.pid(), "STOP")
+    }
+
+    /// Lets a server stopped by [`pause`](Self::pause) run again (SIGCONT). It
+    /// answers what it was sent meanwhile. Resuming a server that is not paused
+    /// does nothing.
+    ///
+    /// # Errors
+    ///
+    /// As [`pause`](Self::pause).
+    pub fn resume(&mut self) -> io::Result<()> {
+        signal(self.pid(), "CONT")
     }
 
     /// Starts the server again, on the same port, with the same data directory
@@ -482,8 +539,29 @@ pub fn url(port: u16) -> String {
     format!("redis://127.0.0.1:{port}/")
 }
 
+/// Sends the signal named `name` (`STOP`, `CONT`) to the process `pid` with the
+/// `kill` command (the shell's builtin if there is no `kill` binary).
+fn signal(pid: Option<u32>, name: &str) -> io::Result<()> {
+    let pid = pid.ok_or_else(|| io::Error::new(io::ErrorKind::NotConnected, "the server is not running"))?.to_string();
+    let output = match Command::new("kill").args(["-s", name, &pid]).stdin(Stdio::null()).output() {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            Command::new("sh").args(["-c", "kill -s \"$0\" \"$1\"", name, &pid]).stdin(Stdio::null()).output()?
+        }
+        other => other?,
+    };
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(io::Error::other(format!(
+            "kill -s {name} {pid} failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        )))
+    }
+}
+
 /// A connection with 2 s connect, read and write timeouts.
-fn admin_connection(port: u16) -> RedisResult<Connection> {
+pub(crate) fn admin_connection(port: u16) -> RedisResult<Connection> {
     let conn = Client::open(url(port))?.get_connection_with_timeout(ADMIN_TIMEOUT)?;
     conn.set_read_timeout(Some(ADMIN_TIMEOUT))?;
     conn.set_write_timeout(Some(ADMIN_TIMEOUT))?;
@@ -491,7 +569,7 @@ fn admin_connection(port: u16) -> RedisResult<Connection> {
 }
 
 /// Waits until the process on `port` answers `PING` with `PONG` (not `LOADING`).
-fn wait_ready(port: u16, child: &mut Option<Child>, log: impl Fn() -> std::path::PathBuf) -> io::Result<()> {
+pub(crate) fn wait_ready(port: u16, child: &mut Option<Child>, log: impl Fn() -> std::path::PathBuf) -> io::Result<()> {
     let started = Instant::now();
     loop {
         if let Ok(mut conn) = admin_connection(port)
@@ -524,6 +602,7 @@ fn wait_ready(port: u16, child: &mut Option<Child>, log: impl Fn() -> std::path:
     }
 }
 
+/// Calls `check` every 50 ms until it returns a value, for at most `timeout`.
 fn wait_until<T>(timeout: Duration, what: &str, mut check: impl FnMut() -> Option<T>) -> io::Result<T> {
     let started = Instant::now();
     loop {
@@ -551,7 +630,8 @@ pub fn info_field(info: &str, field: &str) -> Option<String> {
     info.lines().find_map(|line| line.strip_prefix(field)?.strip_prefix(':').map(|v| v.trim().to_owned()))
 }
 
-fn tail(path: &Path, lines: usize) -> String {
+/// The last `lines` lines of the file at `path`.
+pub(crate) fn tail(path: &Path, lines: usize) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| format!("(no log at {}: {e})", path.display()));
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
