@@ -5,8 +5,7 @@
 //! the examples show is what the tests prove.
 //!
 //! - [`redis_store`]: writes to a standalone Redis that survive a server restart,
-//!   once with `#[retry]` and once with redis-py's
-//!   `Retry(backoff, retries).call_with_retry(do, fail)`.
+//!   with valkey-py's standalone retry settings on retry-core's retrying connection.
 //! - [`sentinel`]: replicated writes that ride out a Sentinel failover with a
 //!   two-level retry (reconnect with backoff; then ask the sentinel for the master).
 
@@ -19,6 +18,10 @@ use std::time::Duration;
 
 /// Connect, read and write timeout of the examples' Redis connections.
 pub const REDIS_IO_TIMEOUT: Duration = Duration::from_secs(1);
+/// The examples' Redis backoff: valkey-py's `ExponentialBackoff(cap=0.5, base=0.01)`.
+pub const REDIS_CAP: Duration = Duration::from_millis(500);
+/// See [`REDIS_CAP`].
+pub const REDIS_BASE: Duration = Duration::from_millis(10);
 
 /// A connection to `url` with [`REDIS_IO_TIMEOUT`] on connect, reads and writes.
 ///

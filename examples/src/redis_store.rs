@@ -1,187 +1,76 @@
 //! Writes to a standalone Redis that survive the server being killed and restarted.
 //!
-//! Both stores keep one connection and throw it away when it breaks, so that the
-//! next attempt reconnects: that is what makes a retry after a restart useful.
-//! [`Store`] retries with the `#[retry]` attribute; [`PyStyleStore`] with the
-//! redis-py / valkey-py API, `Retry::new(backoff, retries).call_with_retry(do, fail)`,
-//! where `fail` drops the broken connection.
+//! valkey-py's standalone retry settings, `Redis(retry=Retry(ExponentialBackoff(cap,
+//! base), 30), retry_on_error=[...])`, on retry-core's
+//! [`BlockingRetryingConnection`]: the policy is given once, at the connection,
+//! and every command goes through it. The connection drops a broken connection
+//! and connects again before the next attempt; it retries a failure that may have
+//! been applied only for idempotent commands (`SET` is; `INCR` is not).
 
-use crate::connect;
-use redis::{Client, Connection, RedisError, RedisResult};
+use redis::{Commands, RedisResult};
+use retry_core::Retry;
 use retry_core::backoff::ExponentialBackoff;
-use retry_core::predicates::redis::is_transient_redis_error;
-use retry_core::{Retry, retry};
-use std::sync::atomic::{AtomicU32, Ordering};
+use retry_core::redis::{BlockingRetryingConnection, DefaultOn, Target, is_retryable};
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
 
-/// One cached connection, replaced after any error.
-struct Slot {
-    client: Client,
-    conn: Mutex<Option<Connection>>,
-    connects: AtomicU32,
-    attempts: AtomicU32,
-}
-
-impl Slot {
-    /// `GET key` once; a failure drops the connection so the next command reconnects.
-    fn get(&self, key: &str) -> RedisResult<Option<String>> {
-        let result = self.with(|conn| redis::cmd("GET").arg(key).query(conn));
-        if result.is_err() {
-            self.drop_connection();
-        }
-        result
-    }
-
-    fn new(url: &str) -> RedisResult<Self> {
-        Ok(Slot {
-            client: Client::open(url)?,
-            conn: Mutex::new(None),
-            connects: AtomicU32::new(0),
-            attempts: AtomicU32::new(0),
-        })
-    }
-
-    fn lock(&self) -> MutexGuard<'_, Option<Connection>> {
-        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Runs `f` on the connection, connecting first if there is none.
-    fn with<T>(&self, f: impl FnOnce(&mut Connection) -> RedisResult<T>) -> RedisResult<T> {
-        self.attempts.fetch_add(1, Ordering::Relaxed);
-        let mut slot = self.lock();
-        let conn = match &mut *slot {
-            Some(conn) => conn,
-            empty => {
-                let conn = connect(&self.client)?;
-                self.connects.fetch_add(1, Ordering::Relaxed);
-                empty.insert(conn)
-            }
-        };
-        f(conn)
-    }
-
-    fn drop_connection(&self) {
-        *self.lock() = None;
-    }
-}
-
-/// A Redis store whose writes retry through `#[retry]`.
+/// A store whose every command retries through a restart.
 pub struct Store {
-    slot: Slot,
+    con: Mutex<BlockingRetryingConnection<ExponentialBackoff, DefaultOn>>,
 }
 
 impl Store {
-    /// A store for the server at `url` (`redis://127.0.0.1:port/`); connects lazily.
-    ///
-    /// # Errors
-    ///
-    /// If the URL is not a Redis URL.
-    pub fn open(url: &str) -> RedisResult<Self> {
-        Ok(Store { slot: Slot::new(url)? })
-    }
-
-    /// `SET key value`, retried while the error is transient: the connection
-    /// dropped (the server was killed), refused (it is restarting), or `LOADING`
-    /// (it is reading its data back). At most 50 attempts and 20 s of retrying;
-    /// waits grow from 20 ms to at most 500 ms, plus up to 20 ms of jitter.
-    ///
-    /// `SET` is idempotent, so repeating a write that reached the server before
-    /// the connection broke is harmless.
-    ///
-    /// # Errors
-    ///
-    /// The last error, if the server did not come back in time, or the first
-    /// error that is not transient.
-    #[retry(
-        on = is_transient_redis_error,
-        attempts = 50,
-        timeout = "20s",
-        wait_initial = "20ms",
-        wait_max = "500ms",
-        wait_jitter = "20ms"
-    )]
-    pub fn set(&self, key: &str, value: &str) -> RedisResult<()> {
-        let result = self.slot.with(|conn| redis::cmd("SET").arg(key).arg(value).exec(conn));
-        if result.is_err() {
-            // The connection may be broken: the next attempt makes a new one.
-            self.slot.drop_connection();
-        }
-        result
-    }
-
-    /// `GET key`, without retrying.
-    ///
-    /// # Errors
-    ///
-    /// Any error of the connection or the command.
-    pub fn get(&self, key: &str) -> RedisResult<Option<String>> {
-        self.slot.get(key)
-    }
-
-    /// How many connections the store has opened (connected successfully).
-    pub fn connects(&self) -> u32 {
-        self.slot.connects.load(Ordering::Relaxed)
-    }
-
-    /// How many commands the store has tried, retries included.
-    pub fn attempts(&self) -> u32 {
-        self.slot.attempts.load(Ordering::Relaxed)
-    }
-}
-
-/// The same store, written with redis-py's API:
-/// `Retry(ExponentialBackoff(cap, base), retries)` and `call_with_retry(do, fail)`.
-pub struct PyStyleStore {
-    slot: Slot,
-    retry: Retry<ExponentialBackoff, fn(&RedisError) -> bool>,
-}
-
-impl PyStyleStore {
-    /// The name its retries carry in hooks and `retries_total`.
-    pub const NAME: &'static str = "examples::redis_store::PyStyleStore::set";
-
-    /// A store for the server at `url`; `retries` retries after the first
-    /// attempt, with exponential backoff from 10 ms up to a cap of 500 ms.
+    /// A store for the server at `url` (`redis://127.0.0.1:port/`), retrying
+    /// each command up to `retries` times after the first attempt, with
+    /// exponential backoff from 10 ms up to a cap of 500 ms, and 1 s connect
+    /// and reply timeouts. It connects on the first command.
     ///
     /// # Errors
     ///
     /// If the URL is not a Redis URL.
     pub fn open(url: &str, retries: u32) -> RedisResult<Self> {
-        let backoff = ExponentialBackoff::new(Duration::from_millis(500), Duration::from_millis(10));
-        let on: fn(&RedisError) -> bool = is_transient_redis_error;
-        Ok(PyStyleStore { slot: Slot::new(url)?, retry: Retry::new(backoff, retries).on(on).name(Self::NAME) })
+        let backoff = ExponentialBackoff::new(crate::REDIS_CAP, crate::REDIS_BASE);
+        let policy = Retry::new(backoff, retries).on(is_retryable as DefaultOn);
+        let target = Target::standalone(redis::Client::open(url)?)
+            .timeouts(Some(crate::REDIS_IO_TIMEOUT), Some(crate::REDIS_IO_TIMEOUT));
+        Ok(Store { con: Mutex::new(BlockingRetryingConnection::with_policy(target, policy)) })
     }
 
-    /// `SET key value` through `call_with_retry`: `do` runs the command, `fail`
-    /// drops the connection after every retryable failure.
+    fn con(&self) -> MutexGuard<'_, BlockingRetryingConnection<ExponentialBackoff, DefaultOn>> {
+        self.con.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// `SET key value`, retried while the server restarts.
     ///
     /// # Errors
     ///
-    /// The last error once the retries are used up, or the first that is not transient.
+    /// The last error once the retries are used up, or the first that is not
+    /// worth retrying.
     pub fn set(&self, key: &str, value: &str) -> RedisResult<()> {
-        self.retry.call_with_retry(
-            || self.slot.with(|conn| redis::cmd("SET").arg(key).arg(value).exec(conn)),
-            |_error| self.slot.drop_connection(),
-        )
+        self.con().set(key, value)
     }
 
-    /// `GET key`, without retrying.
+    /// `GET key`, retried as `SET` is.
     ///
     /// # Errors
     ///
-    /// Any error of the connection or the command.
+    /// As [`set`](Self::set).
     pub fn get(&self, key: &str) -> RedisResult<Option<String>> {
-        self.slot.get(key)
+        self.con().get(key)
     }
 
-    /// How many connections the store has opened (connected successfully).
+    /// `INCR key`: retried only when it surely did not run (the connection was
+    /// refused, the server said `LOADING`), never after a lost reply.
+    ///
+    /// # Errors
+    ///
+    /// As [`set`](Self::set); an error after which the increment may have
+    /// happened says so (`retry_core::redis::may_have_been_applied`).
+    pub fn incr(&self, key: &str) -> RedisResult<i64> {
+        self.con().incr(key, 1)
+    }
+
+    /// How many connections the store has opened.
     pub fn connects(&self) -> u32 {
-        self.slot.connects.load(Ordering::Relaxed)
-    }
-
-    /// How many commands the store has tried, retries included.
-    pub fn attempts(&self) -> u32 {
-        self.slot.attempts.load(Ordering::Relaxed)
+        self.con().connects()
     }
 }

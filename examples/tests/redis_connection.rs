@@ -156,12 +156,11 @@ async fn a_lost_reply_is_retried_for_set_but_never_for_incr_and_the_error_says_s
     let mut setting = RetryingConnection::with_policy(target(&server, Duration::from_millis(200)), short);
     let _: () = counting.set("counter", 0).await.unwrap();
     let _: () = setting.set("other", 0).await.unwrap();
-    let pid = server.pid().expect("server pid");
-
-    signal("STOP", pid);
+    let mut server = server;
+    server.pause().expect("SIGSTOP");
     let incr = counting.incr::<_, _, i64>("counter", 1).await.expect_err("no reply while stopped");
     let set = setting.set::<_, _, ()>("other", 1).await.expect_err("no reply while stopped");
-    signal("CONT", pid);
+    server.resume().expect("SIGCONT");
 
     // INCR: one attempt, its own timeout returned as is.
     assert!(incr.is_timeout() && may_have_been_applied(&incr), "{incr}");
@@ -219,16 +218,11 @@ fn the_blocking_connection_rides_out_a_restart_and_never_resends_a_lost_incr() {
     let (a, n): (String, i64) = redis::pipe().get("k").incr("n", 1).query(&mut con).unwrap();
     assert_eq!((a.as_str(), n), ("after", 1));
 
-    let pid = server.pid().unwrap();
-    signal("STOP", pid);
+    let mut server = server;
+    server.pause().unwrap();
     let incr = con.incr::<_, _, i64>("n", 1).expect_err("no reply while stopped");
-    signal("CONT", pid);
+    server.resume().unwrap();
     assert!(incr.is_timeout() && may_have_been_applied(&incr), "{incr}");
     assert!(MayHaveBeenApplied::find(&incr).is_none(), "not retried: {incr}");
     assert!(con.get::<_, i64>("n").unwrap() <= 2, "the lost INCR ran at most once");
-}
-
-fn signal(name: &str, pid: u32) {
-    let status = std::process::Command::new("kill").arg(format!("-{name}")).arg(pid.to_string()).status();
-    assert!(status.is_ok_and(|s| s.success()), "kill -{name} {pid}");
 }
