@@ -24,7 +24,7 @@
 //! | module | feature | for |
 //! |---|---|---|
 //! | [`io`] | always | `std::io::Error`: refused, reset, aborted, broken pipe, timed out, .. |
-//! | `redis` | `redis` | `redis::RedisError`: connection dropped or refused, timeout, `LOADING`, `TRYAGAIN`, `CLUSTERDOWN`, `MASTERDOWN` (and `READONLY` during a failover) |
+//! | `redis` | `redis` | `redis::RedisError`: connection dropped or refused, timeout, `LOADING`, `TRYAGAIN`, `CLUSTERDOWN`, `MASTERDOWN` (and `READONLY` during a failover); `is_unapplied_redis_error` for commands that are not idempotent |
 //! | `reqwest` | `reqwest` | `reqwest::Error` and HTTP statuses: connect, timeout, 408, 429, 5xx, with `Retry-After` honoured |
 //!
 //! The `redis` and `reqwest` features pull in those crates; both are off by

@@ -26,6 +26,17 @@
 //! Everything else, such as a wrong type (`WRONGTYPE`), a syntax error, a
 //! missing script or failed authentication, is returned at once.
 //!
+//! **Not applied, or maybe applied.** A timeout or a connection dropped mid-reply
+//! may come after the server ran the command: [`is_transient_redis_error`] and
+//! [`is_failover_error`] retry those too, which is only safe for a function whose
+//! commands are idempotent (`GET`, `SET`, `DEL`, `HSET`..., not `INCR` or
+//! `LPUSH`). For any other function use [`is_unapplied_redis_error`]: it retries
+//! only what surely did not run (a refused connection, `LOADING`, `READONLY`,
+//! `TRYAGAIN`, `CLUSTERDOWN`, `MASTERDOWN`, `MOVED`, `ASK`). The split is
+//! [`retry_core::redis::applied`](crate::redis::applied); the retrying connection,
+//! [`retry_core::redis::RetryingConnection`](crate::redis::RetryingConnection),
+//! makes it per command by itself.
+//!
 //! [`is_connection_dropped`]: redis::RedisError::is_connection_dropped
 //! [`is_connection_refusal`]: redis::RedisError::is_connection_refusal
 //! [`is_timeout`]: redis::RedisError::is_timeout
@@ -36,6 +47,10 @@ use redis::{ErrorKind, RedisError, ServerErrorKind};
 /// Whether a Redis error is worth retrying: the connection dropped or was
 /// refused, a timeout, or the server answered `LOADING`, `TRYAGAIN`,
 /// `CLUSTERDOWN` or `MASTERDOWN`.
+///
+/// A timeout or a dropped connection may come after the command ran: keep this
+/// predicate for idempotent functions, and use [`is_unapplied_redis_error`]
+/// for the others.
 ///
 /// ```
 /// use redis::{ErrorKind, RedisError, ServerErrorKind};
@@ -92,6 +107,43 @@ pub fn is_failover_error(error: &RedisError) -> bool {
                 | ErrorKind::MasterNameNotFoundBySentinel
                 | ErrorKind::NoValidReplicasFoundBySentinel
         )
+}
+
+/// Whether a Redis error surely left the command unapplied, so that retrying it
+/// is safe for any command, `INCR` and `LPUSH` included: the connection was
+/// refused, or the server refused the command before running it (`LOADING`,
+/// `READONLY`, `TRYAGAIN`, `CLUSTERDOWN`, `MASTERDOWN`, `MOVED`, `ASK`).
+///
+/// ```
+/// use redis::{ErrorKind, RedisError, ServerErrorKind};
+/// use retry_core::predicates::redis::is_unapplied_redis_error;
+/// use std::io;
+///
+/// assert!(is_unapplied_redis_error(&RedisError::from((ErrorKind::Server(ServerErrorKind::BusyLoading), "loading"))));
+/// assert!(is_unapplied_redis_error(&RedisError::from(io::Error::from(io::ErrorKind::ConnectionRefused))));
+/// let timeout = RedisError::from(io::Error::from(io::ErrorKind::TimedOut));
+/// assert!(!is_unapplied_redis_error(&timeout), "the command may have run");
+/// ```
+///
+/// As `on` of a function that is not idempotent:
+/// `#[retry(on = retry_core::predicates::redis::is_unapplied_redis_error)]`.
+pub fn is_unapplied_redis_error(error: &RedisError) -> bool {
+    crate::redis::applied(error) == Some(crate::idempotency::Applied::No)
+}
+
+/// Whether any error in the chain of `error` is a `RedisError` that
+/// [`is_unapplied_redis_error`] accepts.
+///
+/// ```
+/// use redis::{ErrorKind, RedisError, ServerErrorKind};
+/// use retry_core::predicates::redis::has_unapplied_redis_error;
+///
+/// let boxed: Box<dyn std::error::Error + Send + Sync> =
+///     Box::new(RedisError::from((ErrorKind::Server(ServerErrorKind::ReadOnly), "demoted")));
+/// assert!(has_unapplied_redis_error(&boxed));
+/// ```
+pub fn has_unapplied_redis_error<E: ErrorChain<M>, M>(error: &E) -> bool {
+    error.any_in_chain(&mut |e| downcast::<RedisError>(e).is_some_and(is_unapplied_redis_error))
 }
 
 /// Whether any error in the chain of `error` is a `RedisError` (or a `Box` or

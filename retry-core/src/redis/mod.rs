@@ -22,8 +22,9 @@
 //!   applied ([`may_have_been_applied`], [`MayHaveBeenApplied`]).
 //!
 //! For functions of your own under `#[retry]`, the same split as predicates:
-//! [`is_unapplied`] is safe for any command; [`is_retryable`] also retries
-//! maybe-applied failures, so keep it for functions that are idempotent.
+//! [`is_unapplied_redis_error`](crate::predicates::redis::is_unapplied_redis_error)
+//! is safe for any command; [`is_retryable`] also retries maybe-applied
+//! failures, so keep it for functions that are idempotent.
 //!
 //! ```no_run
 //! use redis::AsyncCommands;
@@ -54,13 +55,14 @@ pub use connection::{DefaultOn, RetryingConnection};
 pub use error::{MayHaveBeenApplied, may_have_been_applied};
 pub use target::Target;
 
-use crate::idempotency::Applied;
 use ::redis::RedisError;
 
 /// Whether a Redis error is worth retrying at all: [`applied`] sorts it as not
 /// applied or maybe applied. A retry of a maybe-applied failure may run the
 /// command twice: as `on` of a function of your own, keep it for idempotent
-/// functions, and use [`is_unapplied`] for the others. It is the `on` of
+/// functions, and use
+/// [`is_unapplied_redis_error`](crate::predicates::redis::is_unapplied_redis_error)
+/// for the others. It is the `on` of
 /// [`RetryingConnection::new`], which adds the idempotency rule per command.
 ///
 /// ```
@@ -74,22 +76,4 @@ use ::redis::RedisError;
 /// ```
 pub fn is_retryable(error: &RedisError) -> bool {
     applied(error).is_some()
-}
-
-/// Whether a Redis error surely left the command unapplied, so that retrying
-/// is safe for any command, `INCR` and `LPUSH` included: the connection was
-/// refused, or the server refused the command (`LOADING`, `READONLY`,
-/// `TRYAGAIN`, `CLUSTERDOWN`, `MASTERDOWN`, `MOVED`, `ASK`).
-///
-/// ```
-/// use redis::{ErrorKind, RedisError, ServerErrorKind};
-/// use retry_core::redis::is_unapplied;
-/// use std::io;
-///
-/// assert!(is_unapplied(&RedisError::from((ErrorKind::Server(ServerErrorKind::BusyLoading), "loading"))));
-/// assert!(is_unapplied(&RedisError::from(io::Error::from(io::ErrorKind::ConnectionRefused))));
-/// assert!(!is_unapplied(&RedisError::from(io::Error::from(io::ErrorKind::TimedOut))), "it may have run");
-/// ```
-pub fn is_unapplied(error: &RedisError) -> bool {
-    applied(error) == Some(Applied::No)
 }
