@@ -120,10 +120,13 @@ impl<B: Backoff, O, S> Retry<B, O, S> {
     /// [`call_async_with_refresh`](Self::call_async_with_refresh) for closures
     /// that return futures: the future it makes is `Send` whenever theirs are,
     /// which rustc cannot yet prove through `AsyncFnMut` (the integrations box it
-    /// as `dyn Future + Send`).
+    /// as `dyn Future + Send`). `op` gets no [`Attempt`], so a success draws no
+    /// backoff. With `first`, the call's first attempt was already made (and
+    /// the call recorded with the budget) and failed with it.
     pub(crate) async fn call_async_with_refresh_fn<T, E, M, F, Fut, R, RFut>(
         &self,
         refreshes: u32,
+        first: Option<E>,
         mut op: F,
         mut refresh: R,
     ) -> Result<T, E>
@@ -131,19 +134,24 @@ impl<B: Backoff, O, S> Retry<B, O, S> {
         O: RetryOn<E, M>,
         S: Sleeper,
         E: Debug,
-        F: FnMut(Attempt) -> Fut,
+        F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, E>>,
         R: FnMut(&E) -> RFut,
         RFut: Future<Output = ()>,
     {
-        self.begin::<E>();
+        let mut error = match first {
+            Some(error) => error,
+            None => {
+                self.begin::<E>();
+                match op().await {
+                    Ok(value) => return Ok(value),
+                    Err(error) => error,
+                }
+            }
+        };
         let mut refreshed = 0;
         let mut state = CallState::new();
         loop {
-            let error = match op(state.attempt(self)).await {
-                Ok(value) => return Ok(value),
-                Err(error) => error,
-            };
             match state.step(self, &error, || self.sleeper.now()) {
                 Step::Retry(wait) => crate::sleep::wait(&self.sleeper, wait).await,
                 Step::GiveUp(_) if refreshed < refreshes => {
@@ -157,6 +165,10 @@ impl<B: Backoff, O, S> Retry<B, O, S> {
                 }
                 Step::Return => return Err(error),
             }
+            error = match op().await {
+                Ok(value) => return Ok(value),
+                Err(error) => error,
+            };
         }
     }
 }

@@ -14,8 +14,8 @@ pub(crate) struct Command {
 
 macro_rules! commands {
     ($($name:ident: $idempotency:ident,)*) => {
-        /// Sorted by name, for the binary search (a test checks the order).
-        pub(crate) static COMMANDS: &[Command] = &[$(Command {
+        /// Sorted by name (a test checks the order).
+        pub(crate) const COMMANDS: &[Command] = &[$(Command {
             name: stringify!($name),
             callable: concat!("redis::", stringify!($name)),
             idempotency: Idempotency::$idempotency,
@@ -196,13 +196,54 @@ pub(crate) struct Request {
     pub(crate) idempotency: Idempotency,
 }
 
-/// The entry of the command called `name` (any case).
+/// Slots of the open-addressing table from a command's name to its entry: a
+/// power of two, over three times the commands, so that most lookups probe once.
+const SLOTS: usize = 512;
+/// The longest name in [`COMMANDS`]; longer names are not looked up.
+const LONGEST: usize = 16;
+
+/// FNV-1a of the name in upper case.
+const fn hash(name: &[u8]) -> usize {
+    let mut hash: u32 = 0x811c_9dc5;
+    let mut i = 0;
+    while i < name.len() {
+        hash ^= name[i].to_ascii_uppercase() as u32;
+        hash = hash.wrapping_mul(0x0100_0193);
+        i += 1;
+    }
+    hash as usize & (SLOTS - 1)
+}
+
+/// Each slot holds 1 + the index of a command in [`COMMANDS`], or 0; built at
+/// compile time.
+static INDEX: [u8; SLOTS] = {
+    let mut index = [0u8; SLOTS];
+    let mut command = 0;
+    while command < COMMANDS.len() {
+        let mut slot = hash(COMMANDS[command].name.as_bytes());
+        while index[slot] != 0 {
+            slot = (slot + 1) & (SLOTS - 1);
+        }
+        index[slot] = (command + 1) as u8;
+        command += 1;
+    }
+    index
+};
+
+/// The entry of the command called `name` (any case): a hash and, almost
+/// always, one comparison, since it runs for every command sent.
 pub(crate) fn lookup(name: &[u8]) -> Option<usize> {
-    let mut upper = [0u8; 16];
-    let upper = upper.get_mut(..name.len())?;
-    upper.copy_from_slice(name);
-    upper.make_ascii_uppercase();
-    COMMANDS.binary_search_by(|command| command.name.as_bytes().cmp(upper)).ok()
+    if name.len() > LONGEST {
+        return None;
+    }
+    let mut slot = hash(name);
+    loop {
+        let entry = usize::from(INDEX[slot]).checked_sub(1)?;
+        if COMMANDS[entry].name.as_bytes().eq_ignore_ascii_case(name) {
+            return Some(entry);
+        }
+        slot = (slot + 1) & (SLOTS - 1);
+    }
 }
 
 /// A single command, from its name and its arguments.
@@ -297,7 +338,8 @@ mod tests {
         for pair in COMMANDS.windows(2) {
             assert!(pair[0].name < pair[1].name, "{} before {}", pair[0].name, pair[1].name);
         }
-        assert!(COMMANDS.iter().all(|command| command.name.len() <= 16));
+        assert!(COMMANDS.iter().all(|command| command.name.len() <= LONGEST));
+        assert!(COMMANDS.len() < 255 && COMMANDS.len() * 3 < SLOTS, "the index holds u8 and stays sparse");
         for (index, command) in COMMANDS.iter().enumerate() {
             assert_eq!(lookup(command.name.to_ascii_lowercase().as_bytes()), Some(index));
         }

@@ -12,8 +12,7 @@ use crate::engine::Declared;
 use crate::idempotency::{Applied, Idempotency};
 use crate::sleep::{DefaultSleeper, Sleeper};
 use redis::{Cmd, Pipeline, RedisError, RedisFuture, RedisResult, Value};
-use std::future::Future;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 /// The `on` of the default policy: [`is_retryable`].
@@ -61,12 +60,18 @@ pub type DefaultOn = fn(&RedisError) -> bool;
 pub struct RetryingConnection<B = DefaultBackoff, O = DefaultOn, S = DefaultSleeper> {
     shared: Arc<Shared<B, O, S>>,
     mark: Option<Idempotency>,
+    /// This handle's copy of the shared connection and its generation, so that
+    /// a first attempt takes no lock and clones nothing.
+    cached: Option<(Connection, u64)>,
 }
 
 struct Shared<B, O, S> {
     target: Target,
     policy: Retry<B, O, S>,
     slot: Mutex<Slot>,
+    /// The generation of the connection in `slot`, 0 when there is none: read
+    /// without the lock to tell whether a handle's copy is still current.
+    current: AtomicU64,
     connects: AtomicU32,
 }
 
@@ -80,7 +85,7 @@ struct Slot {
 
 impl<B, O, S> Clone for RetryingConnection<B, O, S> {
     fn clone(&self) -> Self {
-        RetryingConnection { shared: Arc::clone(&self.shared), mark: self.mark }
+        RetryingConnection { shared: Arc::clone(&self.shared), mark: self.mark, cached: None }
     }
 }
 
@@ -111,8 +116,14 @@ where
     /// # Ok::<(), redis::RedisError>(())
     /// ```
     pub fn with_policy(target: impl Into<Target>, policy: Retry<B, O, S>) -> Self {
-        let shared = Shared { target: target.into(), policy, slot: Mutex::default(), connects: AtomicU32::new(0) };
-        RetryingConnection { shared: Arc::new(shared), mark: None }
+        let shared = Shared {
+            target: target.into(),
+            policy,
+            slot: Mutex::default(),
+            current: AtomicU64::new(0),
+            connects: AtomicU32::new(0),
+        };
+        RetryingConnection { shared: Arc::new(shared), mark: None, cached: None }
     }
 }
 
@@ -129,13 +140,13 @@ impl<B, O, S> RetryingConnection<B, O, S> {
     /// # let _ = &mut marked; Ok::<(), redis::RedisError>(())
     /// ```
     pub fn idempotent(&self) -> Self {
-        RetryingConnection { shared: Arc::clone(&self.shared), mark: Some(Idempotency::Idempotent) }
+        RetryingConnection { shared: Arc::clone(&self.shared), mark: Some(Idempotency::Idempotent), cached: None }
     }
 
     /// A handle whose commands count as not idempotent: a failure that may have
     /// been applied is never retried, even for `SET`.
     pub fn not_idempotent(&self) -> Self {
-        RetryingConnection { shared: Arc::clone(&self.shared), mark: Some(Idempotency::NotIdempotent) }
+        RetryingConnection { shared: Arc::clone(&self.shared), mark: Some(Idempotency::NotIdempotent), cached: None }
     }
 
     /// The policy.
@@ -151,7 +162,7 @@ impl<B, O, S> RetryingConnection<B, O, S> {
 
     /// Drops the shared connection; the next command connects again.
     pub fn disconnect(&self) {
-        self.shared.lock().connection = None;
+        self.shared.forget();
     }
 }
 
@@ -162,11 +173,8 @@ impl<B, O, S> Shared<B, O, S> {
 
     /// The current connection, connecting first if there is none.
     async fn connection(&self) -> RedisResult<(Connection, u64)> {
-        {
-            let slot = self.lock();
-            if let Some(connection) = &slot.connection {
-                return Ok((connection.clone(), slot.generation));
-            }
+        if let Some(current) = self.current() {
+            return Ok(current);
         }
         let fresh = self.target.connect().await?;
         self.connects.fetch_add(1, Ordering::Relaxed);
@@ -177,7 +185,14 @@ impl<B, O, S> Shared<B, O, S> {
         }
         slot.generation += 1;
         slot.connection = Some(fresh.clone());
+        self.current.store(slot.generation, Ordering::Relaxed);
         Ok((fresh, slot.generation))
+    }
+
+    /// The current connection, if there is one.
+    fn current(&self) -> Option<(Connection, u64)> {
+        let slot = self.lock();
+        slot.connection.as_ref().map(|connection| (connection.clone(), slot.generation))
     }
 
     /// Drops the connection `generation` if it is still the current one.
@@ -185,22 +200,94 @@ impl<B, O, S> Shared<B, O, S> {
         let mut slot = self.lock();
         if slot.generation == generation {
             slot.connection = None;
+            self.current.store(0, Ordering::Relaxed);
+        }
+    }
+
+    /// Drops the current connection, whichever it is.
+    fn forget(&self) {
+        let mut slot = self.lock();
+        slot.connection = None;
+        self.current.store(0, Ordering::Relaxed);
+    }
+}
+
+/// A request as redis-rs hands it to a connection: a command, or a range of a
+/// pipeline (whose replies travel as one `Value::Array`).
+#[derive(Clone, Copy)]
+enum Packed<'p> {
+    Command(&'p Cmd),
+    Pipeline(&'p Pipeline, usize, usize),
+}
+
+impl Packed<'_> {
+    fn request(self) -> Request {
+        match self {
+            Packed::Command(cmd) => commands::of_cmd(cmd),
+            Packed::Pipeline(pipeline, ..) => commands::of_pipeline(pipeline),
+        }
+    }
+
+    async fn send(self, connection: &mut Connection) -> RedisResult<Value> {
+        match self {
+            Packed::Command(cmd) => connection.command(cmd).await,
+            Packed::Pipeline(pipeline, offset, count) => {
+                connection.commands(pipeline, offset, count).await.map(Value::Array)
+            }
         }
     }
 }
 
 impl<B, O, S> RetryingConnection<B, O, S>
 where
-    B: Backoff + Sync,
-    O: Fn(&RedisError) -> bool + Sync,
-    S: Sleeper + Sync,
+    B: Backoff + Send + Sync,
+    O: Fn(&RedisError) -> bool + Send + Sync,
+    S: Sleeper + Send + Sync,
+    S::Sleep: Send,
 {
-    /// Sends one request under the policy; `send` sends it once on a connection.
-    async fn run<T, F, Fut>(&self, request: Request, send: F) -> RedisResult<T>
-    where
-        F: Fn(Connection) -> Fut,
-        Fut: Future<Output = RedisResult<T>>,
-    {
+    /// Sends one request. The first attempt goes straight to this handle's copy
+    /// of the connection: no lock, no clone, no retry state. Anything else (no
+    /// connection yet, a failure, a callable not declared yet) takes the
+    /// retrying path, out of line.
+    async fn send(&mut self, packed: Packed<'_>) -> RedisResult<Value> {
+        let request = packed.request();
+        let current = self.shared.current.load(Ordering::Relaxed);
+        if let Some((connection, generation)) = &mut self.cached
+            && *generation == current
+            && declared(request).is_done()
+        {
+            let generation = *generation;
+            self.shared.policy.deposit();
+            return match packed.send(connection).await {
+                Ok(value) => Ok(value),
+                Err(first) => self.retry_out_of_line(request, packed, Some((first, generation))).await,
+            };
+        }
+        self.retry_out_of_line(request, packed, None).await
+    }
+
+    /// [`retry`](Self::retry) in a box of its own, so that the first attempt's
+    /// future stays small; then this handle copies the connection that is
+    /// current now.
+    async fn retry_out_of_line(
+        &mut self,
+        request: Request,
+        packed: Packed<'_>,
+        first: Option<(RedisError, u64)>,
+    ) -> RedisResult<Value> {
+        let result = Box::pin(self.retry(request, packed, first)).await;
+        self.cached = self.shared.current();
+        result
+    }
+
+    /// The retrying path: the first attempt's failure, if it was made, then the
+    /// policy's loop; the policy decides per failure, with the idempotency rule.
+    async fn retry(
+        &self,
+        request: Request,
+        packed: Packed<'_>,
+        first: Option<(RedisError, u64)>,
+    ) -> RedisResult<Value> {
         let shared = &*self.shared;
         let idempotency = self.mark.unwrap_or(request.idempotency);
         let record = CallRecord::default();
@@ -212,27 +299,34 @@ where
         if !declared.is_done() {
             declared.declare::<RedisError, _, _, _>(&policy);
         }
-        let attempt = |_| {
-            let record = &record;
-            let send = &send;
+        let failed = |error: &RedisError, generation: u64| {
+            if needs_reconnect(error) {
+                shared.drop_connection(generation);
+            }
+            record.failed(error);
+        };
+        let first = first.map(|(error, generation)| {
+            record.attempt();
+            failed(&error, generation);
+            error
+        });
+        let attempt = || {
+            let (record, failed) = (&record, &failed);
             async move {
                 record.attempt();
-                let (connection, generation) = shared.connection().await.map_err(NotSent::wrap)?;
-                let result = send(connection).await;
+                let (mut connection, generation) = shared.connection().await.map_err(NotSent::wrap)?;
+                let result = packed.send(&mut connection).await;
                 if let Err(error) = &result {
-                    if needs_reconnect(error) {
-                        shared.drop_connection(generation);
-                    }
-                    record.failed(error);
+                    failed(error, generation);
                 }
                 result
             }
         };
         let refresh = |_: &RedisError| {
-            shared.lock().connection = None;
+            shared.forget();
             std::future::ready(())
         };
-        let result = policy.call_async_with_refresh_fn(shared.target.max_refreshes(), attempt, refresh).await;
+        let result = policy.call_async_with_refresh_fn(shared.target.max_refreshes(), first, attempt, refresh).await;
         result.map_err(|last| record.finish(last))
     }
 }
@@ -256,7 +350,7 @@ where
     S::Sleep: Send,
 {
     fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
-        Box::pin(self.run(commands::of_cmd(cmd), move |mut connection| async move { connection.command(cmd).await }))
+        Box::pin(self.send(Packed::Command(cmd)))
     }
 
     fn req_packed_commands<'a>(
@@ -265,9 +359,14 @@ where
         offset: usize,
         count: usize,
     ) -> RedisFuture<'a, Vec<Value>> {
-        Box::pin(self.run(commands::of_pipeline(pipeline), move |mut connection| async move {
-            connection.commands(pipeline, offset, count).await
-        }))
+        Box::pin(async move {
+            match self.send(Packed::Pipeline(pipeline, offset, count)).await? {
+                Value::Array(replies) => Ok(replies),
+                _ => {
+                    Err(RedisError::from((redis::ErrorKind::Client, "a pipeline's replies did not come as one array")))
+                }
+            }
+        })
     }
 
     fn get_db(&self) -> i64 {

@@ -5,7 +5,7 @@ use redis::aio::{ConnectionLike, MultiplexedConnection};
 use redis::cluster::{ClusterClient, ClusterClientBuilder};
 use redis::cluster_async::ClusterConnection;
 use redis::sentinel::{SentinelClient, SentinelServerType};
-use redis::{AsyncConnectionConfig, Client, Cmd, IntoConnectionInfo, Pipeline, RedisFuture, RedisResult, Value};
+use redis::{AsyncConnectionConfig, Client, Cmd, IntoConnectionInfo, Pipeline, RedisResult, Value};
 use std::time::Duration;
 
 /// Where a [`RetryingConnection`](super::RetryingConnection) connects, and how
@@ -193,22 +193,25 @@ pub(crate) enum Connection {
 }
 
 impl Connection {
-    pub(crate) fn command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
+    /// Sends `cmd`. A standalone connection's own `async fn`, not the boxed
+    /// future of its `ConnectionLike`: one allocation less per command.
+    pub(crate) async fn command(&mut self, cmd: &Cmd) -> RedisResult<Value> {
         match self {
-            Connection::Single(conn) => conn.req_packed_command(cmd),
-            Connection::Cluster(conn) => conn.req_packed_command(cmd),
+            Connection::Single(conn) => conn.send_packed_command(cmd).await,
+            Connection::Cluster(conn) => conn.req_packed_command(cmd).await,
         }
     }
 
-    pub(crate) fn commands<'a>(
-        &'a mut self,
-        pipeline: &'a Pipeline,
+    /// Sends `count` commands of `pipeline` from `offset`.
+    pub(crate) async fn commands(
+        &mut self,
+        pipeline: &Pipeline,
         offset: usize,
         count: usize,
-    ) -> RedisFuture<'a, Vec<Value>> {
+    ) -> RedisResult<Vec<Value>> {
         match self {
-            Connection::Single(conn) => conn.req_packed_commands(pipeline, offset, count),
-            Connection::Cluster(conn) => conn.req_packed_commands(pipeline, offset, count),
+            Connection::Single(conn) => conn.send_packed_commands(pipeline, offset, count).await,
+            Connection::Cluster(conn) => conn.req_packed_commands(pipeline, offset, count).await,
         }
     }
 }
