@@ -51,3 +51,25 @@ for lib in ours backon ours_async; do
     per=$(awk -v a="$a" -v b="$b" -v n=$((n1 * 9)) 'BEGIN { printf "%.1f", (b - a) / n }')
     printf '| %s | %s |\n' "$lib" "$per"
 done
+
+# The retrying Redis connection: the client's instructions per GET on a real
+# loopback redis-server (10,000 GETs, minus the same start-up without them).
+if command -v redis-server >/dev/null; then
+    cargo build -q -p retry-benches --release --bin redis_cost
+    redis=target/release/redis_cost
+    per_get() {
+        valgrind --tool=callgrind --callgrind-out-file=/dev/null "$redis" "$1" 2>&1 \
+            | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+    }
+    none=$(per_get none)
+    printf '\n| connection | client instructions per GET | over bare |\n|---|---:|---:|\n'
+    bare=""
+    for subject in bare retrying; do
+        total=$(per_get "$subject")
+        per=$(awk -v t="$total" -v z="$none" 'BEGIN { printf "%.0f", (t - z) / 10000 }')
+        [ -z "$bare" ] && bare=$per
+        printf '| %s | %s | %+d |\n' "$subject" "$per" $((per - bare))
+    done
+else
+    echo "(redis-server not installed: no Redis connection row)"
+fi

@@ -24,3 +24,6 @@ cargo run -q -p retry-benches --release --bin scale -- backon
 
 echo; echo "# 6: compile cost"
 cargo run -q -p retry-benches --release --bin compile_cost
+
+echo; echo "# 7: the retrying Redis connection (needs redis-server)"
+cargo run -q -p retry-benches --release --bin redis_cost

@@ -75,11 +75,13 @@ async fn main() -> ExitCode {
     let per_get = |round: Duration| round / PER_ROUND as u32;
     let (bare_total, retrying_total) = (total(&bare_rounds), total(&retrying_rounds));
     let (bare_median, retrying_median) = (per_get(median(bare_rounds)), per_get(median(retrying_rounds)));
-    let difference = retrying_total.as_secs_f64() / bare_total.as_secs_f64() - 1.0;
+    // Medians of the rounds: a round slowed by something else on the machine
+    // moves a total, not a median.
+    let difference = retrying_median.as_secs_f64() / bare_median.as_secs_f64() - 1.0;
     println!("| connection | 100,000 GETs | per GET (median round) |");
     println!("|---|---:|---:|");
     println!("| redis-rs multiplexed, bare | {bare_total:.2?} | {bare_median:.2?} |");
     println!("| RetryingConnection | {retrying_total:.2?} | {retrying_median:.2?} |");
-    println!("difference: {:+.2} % (target: at most +2 %)", difference * 100.0);
+    println!("difference of the medians: {:+.2} % (target: at most +2 %)", difference * 100.0);
     ExitCode::SUCCESS
 }
