@@ -97,6 +97,18 @@ where
     Checked { on, decide: |on, error| on(error).into() }
 }
 
+/// `attempts = <constant expression>`: evaluated in a `const` block, so that a
+/// zero fails to compile with this message, at the expression.
+pub const fn attempts(attempts: u32) -> Option<u32> {
+    if attempts == 0 {
+        panic!(
+            "`#[retry(attempts = ..)]` is 0, which would never call the function: give at least 1 \
+             (the first call counts), or `None` for no limit"
+        );
+    }
+    Some(attempts)
+}
+
 /// The default schedule with values the attribute has already checked.
 pub const fn default_backoff(initial: Duration, exp_base: f64, max: Duration, jitter: Duration) -> DefaultBackoff {
     DefaultBackoff { initial, exp_base, max, jitter }

@@ -77,6 +77,11 @@ fn local(name: &str) -> Ident {
     Ident::new(name, Span::mixed_site())
 }
 
+/// The constant of `attempts = <constant expression>`: an item, as `declared()`.
+fn attempts_const() -> Ident {
+    Ident::new("__RETRY_ATTEMPTS", Span::mixed_site())
+}
+
 /// The `static` that tells whether the function's callable was declared: an
 /// item, so not hygienic; its name is one no user writes.
 fn declared() -> Ident {
@@ -160,9 +165,10 @@ impl<'a> Expansion<'a> {
             range,
         );
         let new_policy = self.policy(quote!(()));
-        let budget = self.budget();
+        let (budget, attempts) = (self.budget(), self.attempts_item());
         quote! {
             #budget
+            #attempts
             static #declared: #k::__private::Declared = #k::__private::Declared::new();
             let mut #run = #k::__private::runner(|#run| match #run {
                 #k::__private::Run::Attempt => {
@@ -195,9 +201,10 @@ impl<'a> Expansion<'a> {
         });
         // Checked where the sleeper is written, so that a wrong one is reported there.
         let checked_policy = call(quote_spanned!(range.1=> #at_sleeper::__private::require_sleeper), new_policy, range);
-        let budget = self.budget();
+        let (budget, attempts) = (self.budget(), self.attempts_item());
         quote! {
             #budget
+            #attempts
             static #declared: #k::__private::Declared = #k::__private::Declared::new();
             let mut #state = #k::__private::Option::None;
             loop {
@@ -299,7 +306,62 @@ impl<'a> Expansion<'a> {
                 let k = respan(k, *span);
                 quote_spanned!(*span=> #k::__private::Option::None)
             }
+            Some(Attempts::Const(expr)) => {
+                let range = span_range(expr, expr.span());
+                if self.names_generics(expr) {
+                    // `Self::ATTEMPTS`, `N`: only an inline `const` block may name
+                    // them, evaluated when the function is compiled for its types.
+                    let k = respan(k, range.0);
+                    let checked =
+                        call(quote_spanned!(range.1=> #k::__private::attempts), expr.to_token_stream(), range);
+                    quote_spanned!(range.0=> const { #checked })
+                } else {
+                    attempts_const().to_token_stream()
+                }
+            }
         }
+    }
+
+    /// With `attempts = <constant expression>` that names no generic parameter:
+    /// the item that evaluates it, `const __RETRY_ATTEMPTS: Option<u32> = ..;`.
+    /// Item constants are evaluated by `cargo check` too, so a zero fails there,
+    /// at the expression, with the message of `__private::attempts`.
+    fn attempts_item(&self) -> TokenStream {
+        let Some(Attempts::Const(expr)) = &self.args.attempts else { return TokenStream::new() };
+        if self.names_generics(expr) {
+            return TokenStream::new();
+        }
+        let range = span_range(expr, expr.span());
+        let k = respan(&self.krate, range.0);
+        let checked = call(quote_spanned!(range.1=> #k::__private::attempts), expr.to_token_stream(), range);
+        let (name, option) = (attempts_const(), quote!(#k::__private::Option<u32>));
+        quote_spanned!(range.0=> const #name: #option = #checked;)
+    }
+
+    /// Whether `expr` names `Self` or one of the function's generic parameters,
+    /// which an item inside the function cannot see.
+    fn names_generics(&self, expr: &syn::Expr) -> bool {
+        let generics: Vec<String> = self
+            .func
+            .sig
+            .generics
+            .params
+            .iter()
+            .filter_map(|param| match param {
+                syn::GenericParam::Type(ty) => Some(ty.ident.to_string()),
+                syn::GenericParam::Const(c) => Some(c.ident.to_string()),
+                syn::GenericParam::Lifetime(_) => None,
+            })
+            .chain(["Self".to_owned()])
+            .collect();
+        fn mentions(tokens: TokenStream, names: &[String]) -> bool {
+            tokens.into_iter().any(|token| match token {
+                TokenTree::Ident(ident) => names.iter().any(|name| ident == name),
+                TokenTree::Group(group) => mentions(group.stream(), names),
+                _ => false,
+            })
+        }
+        mentions(expr.to_token_stream(), &generics)
     }
 
     fn timeout(&self) -> TokenStream {

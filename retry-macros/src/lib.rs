@@ -40,7 +40,7 @@ use proc_macro::TokenStream;
 /// | key | value | default |
 /// |---|---|---|
 /// | `on` (required) | an error type `std::io::Error`, a tuple `(A, B)`, a closure <code>\|e\| ..</code> returning `bool` or `Decision`, a predicate function `is_transient`, or any value implementing `RetryOn` | — |
-/// | `attempts` | a whole-number literal of at least 1, or `None` | 10 |
+/// | `attempts` | a number of at least 1 (a literal, or a constant expression of type `u32`), or `None` | 10 |
 /// | `timeout` | a duration, or `None` | 45 s |
 /// | `wait_initial`, `wait_max`, `wait_jitter` | a duration | 100 ms, 45 s, 1 s |
 /// | `wait_exp_base` | a number of at least 1 | 2 |

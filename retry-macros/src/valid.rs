@@ -1,9 +1,10 @@
 //! Checks that relate the keys to each other and to the function.
 
 use crate::ast::{Kind, RetryFn};
-use crate::attr::{Args, Errors, WAIT_KEYS};
-use proc_macro2::Span;
-use syn::Type;
+use crate::attr::{Args, Attempts, Errors, WAIT_KEYS};
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::ToTokens;
+use syn::{FnArg, Pat, Type};
 
 pub fn check(args: &Args, func: &RetryFn) -> syn::Result<()> {
     let mut errors = Errors::default();
@@ -35,6 +36,19 @@ pub fn check(args: &Args, func: &RetryFn) -> syn::Result<()> {
         ));
     }
 
+    if let Some(Attempts::Const(expr)) = &args.attempts
+        && let Some(name) = runtime_value(expr.to_token_stream(), func)
+    {
+        errors.push(syn::Error::new_spanned(
+            expr,
+            format!(
+                "`attempts` takes a constant (`attempts = MAX_ATTEMPTS`), checked at compile time, and `{name}` is \
+                 known only at run time; for a limit known at run time, retry with a policy value: \
+                 `Retry::builder().attempts(n).build()?.on(..).call(..)`"
+            ),
+        ));
+    }
+
     if let Some(constness) = &func.sig.constness {
         errors.push(syn::Error::new(
             constness.span,
@@ -60,4 +74,21 @@ fn returns_nothing(func: &RetryFn) -> syn::Error {
              retrying is decided by the error"
         ),
     )
+}
+
+/// The first of `self` and the function's argument names that `tokens` mention.
+fn runtime_value(tokens: TokenStream, func: &RetryFn) -> Option<String> {
+    let mut names = vec!["self".to_owned()];
+    for input in &func.sig.inputs {
+        if let FnArg::Typed(typed) = input
+            && let Pat::Ident(ident) = &*typed.pat
+        {
+            names.push(ident.ident.to_string());
+        }
+    }
+    tokens.into_iter().find_map(|token| match token {
+        TokenTree::Ident(ident) => names.iter().find(|name| ident == name).cloned(),
+        TokenTree::Group(group) => runtime_value(group.stream(), func),
+        _ => None,
+    })
 }
