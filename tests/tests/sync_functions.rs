@@ -125,6 +125,18 @@ fn attempts_takes_a_constant_expression() {
     assert_eq!(counter.calls(), 5);
 }
 
+#[retry(on = io::Error, timeout = 0, wait_initial = 0, wait_jitter = 0)]
+fn zero_timeout(counter: &Counter) -> io::Result<u32> {
+    counter.fail_until(100)
+}
+
+#[test]
+fn a_zero_timeout_allows_no_retry() {
+    let counter = Counter::default();
+    assert!(zero_timeout(&counter).is_err());
+    assert_eq!(counter.calls(), 1);
+}
+
 #[retry(on = io::Error, attempts = 1)]
 fn one_attempt(counter: &Counter) -> io::Result<u32> {
     counter.fail_until(100)

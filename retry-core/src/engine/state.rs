@@ -249,7 +249,12 @@ impl CallState {
         {
             let now = now();
             let since_first_failure = now.saturating_duration_since(*self.first_failure.get_or_insert(now));
-            if since_first_failure.saturating_add(wait) > timeout {
+            // A failure at or past the deadline is not retried, and neither is one
+            // whose wait would end past it. The first rule decides zero waits:
+            // without it, `timeout = 0` (or any deadline, with zero waits) would
+            // retry as long as the clock does not move, which a paused test clock
+            // never does, and stop after one retry on a real one.
+            if since_first_failure >= timeout || since_first_failure.saturating_add(wait) > timeout {
                 return Step::GiveUp(GiveUpReason::Deadline);
             }
         }
@@ -451,6 +456,23 @@ mod tests {
         assert_eq!(state.step(&policy, &io::Error::other("a"), Instant::now), Step::Return);
         assert_eq!(state.retries(), 0);
         assert_eq!(state.waited(), Duration::ZERO);
+    }
+
+    #[test]
+    fn a_zero_timeout_allows_no_retry_even_with_zero_waits() {
+        let policy = Retry::new(NoBackoff, None).on(error_type::<io::Error>());
+        let policy = Retry { timeout: Some(Duration::ZERO), ..policy };
+        let at = Instant::now();
+        let mut state = CallState::new();
+        assert_eq!(state.step(&policy, &io::Error::other("a"), || at), Step::GiveUp(GiveUpReason::Deadline));
+
+        // A deadline reached with zero waits, on a clock that does not move otherwise.
+        let policy = Retry { timeout: Some(Duration::from_secs(1)), ..policy };
+        let mut state = CallState::new();
+        assert_eq!(state.step(&policy, &io::Error::other("a"), || at), Step::Retry(Duration::ZERO));
+        assert_eq!(state.step(&policy, &io::Error::other("b"), || at), Step::Retry(Duration::ZERO));
+        let later = at + Duration::from_secs(1);
+        assert_eq!(state.step(&policy, &io::Error::other("c"), || later), Step::GiveUp(GiveUpReason::Deadline));
     }
 
     #[test]
