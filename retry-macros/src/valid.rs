@@ -49,6 +49,15 @@ pub fn check(args: &Args, func: &RetryFn) -> syn::Result<()> {
         ));
     }
 
+    if let Some(track_caller) = func.outer_attrs.iter().find(|attr| attr.path().is_ident("track_caller")) {
+        errors.push(syn::Error::new_spanned(
+            track_caller,
+            "`#[track_caller]` cannot work under `#[retry]`: each attempt runs the body inside a closure, and \
+             stable Rust does not pass the caller's location into closures, so `Location::caller()` and panics \
+             in the body would report the body, silently; remove `#[track_caller]`",
+        ));
+    }
+
     if let Some(constness) = &func.sig.constness {
         errors.push(syn::Error::new(
             constness.span,
