@@ -313,11 +313,103 @@ pub fn wait<F: core::future::Future<Output = ()>>(
     crate::sleep::finish(sleep)
 }
 
-/// `budget = ..`: takes the budget and records the call with it.
-pub fn deposit(budget: impl Into<crate::budget::SharedBudget>) -> crate::budget::SharedBudget {
-    let budget = budget.into();
+/// `budget = ..` that reads the call's values (`self`, an argument), evaluated
+/// per call: takes the budget and records the call with it.
+pub fn deposit(budget: impl IntoBudget) -> crate::budget::SharedBudget {
+    let budget = budget.into_budget();
     crate::budget::RetryBudget::deposit(&budget);
     budget
+}
+
+/// The `static` in which an annotated function keeps its `budget = ..`,
+/// evaluated once, at the first call.
+pub type LazyBudget = std::sync::LazyLock<crate::budget::SharedBudget>;
+
+/// `budget = ..` evaluated once per function, for [`LazyBudget`]: the value must
+/// be a budget that can live in a `static` (`Send + Sync + 'static`).
+#[diagnostic::on_unimplemented(
+    message = "`budget = ..` reads the call's values (`self`, an argument), so it runs at every call and must give \
+               a budget shared between the calls: `&'static` to a `RetryBudget`, an `Arc` of one, or a \
+               `SharedBudget`, not `{Self}`",
+    label = "not a shared retry budget",
+    note = "keep the budget in a field as an `Arc<TpsBudget>` and write `budget = self.budget.clone()`, or in a \
+            `static BUDGET: LazyLock<TpsBudget>` and write `budget = &BUDGET`"
+)]
+pub trait IntoBudget {
+    /// The budget as a policy holds it.
+    fn into_budget(self) -> crate::budget::SharedBudget;
+}
+
+// One impl per accepted form, not a blanket impl over `Into<SharedBudget>`: with
+// one, rustc reports the failed `From` instead of the message above.
+impl IntoBudget for crate::budget::SharedBudget {
+    fn into_budget(self) -> crate::budget::SharedBudget {
+        self
+    }
+}
+
+impl<B: crate::budget::RetryBudget + 'static> IntoBudget for std::sync::Arc<B> {
+    fn into_budget(self) -> crate::budget::SharedBudget {
+        self.into()
+    }
+}
+
+impl IntoBudget for std::sync::Arc<dyn crate::budget::RetryBudget> {
+    fn into_budget(self) -> crate::budget::SharedBudget {
+        self.into()
+    }
+}
+
+impl<B: crate::budget::RetryBudget> IntoBudget for &'static B {
+    fn into_budget(self) -> crate::budget::SharedBudget {
+        self.into()
+    }
+}
+
+impl IntoBudget for &'static dyn crate::budget::RetryBudget {
+    fn into_budget(self) -> crate::budget::SharedBudget {
+        self.into()
+    }
+}
+
+/// What `budget = ..` may be when it is evaluated once per function, in its
+/// [`LazyBudget`]: any [`IntoBudget`], and an owned [`TpsBudget`](crate::budget::TpsBudget),
+/// which the `static` then shares between the calls.
+#[diagnostic::on_unimplemented(
+    message = "`budget = ..` takes a retry budget, not `{Self}`",
+    label = "not a retry budget",
+    note = "a `TpsBudget`, `&'static` to any `RetryBudget` (`budget = &BUDGET` for a \
+            `static BUDGET: LazyLock<TpsBudget>`), an `Arc` of one, or a `SharedBudget`; the expression runs once, \
+            at the first call, and every call shares the budget"
+)]
+pub trait IntoStaticBudget {
+    /// The budget as a policy holds it.
+    fn into_static_budget(self) -> crate::budget::SharedBudget;
+}
+
+impl<T: IntoBudget> IntoStaticBudget for T {
+    fn into_static_budget(self) -> crate::budget::SharedBudget {
+        self.into_budget()
+    }
+}
+
+impl<C: crate::budget::Clock + 'static> IntoStaticBudget for crate::budget::TpsBudget<C> {
+    fn into_static_budget(self) -> crate::budget::SharedBudget {
+        crate::budget::SharedBudget::new(self)
+    }
+}
+
+/// Evaluates `budget = ..` for the function's [`LazyBudget`].
+pub fn budget_once(budget: impl IntoStaticBudget) -> crate::budget::SharedBudget {
+    budget.into_static_budget()
+}
+
+/// Records the call with the function's budget, evaluated once per function.
+#[inline]
+pub fn deposit_shared(budget: &'static LazyBudget) -> crate::budget::SharedBudget {
+    let budget: &'static crate::budget::SharedBudget = budget;
+    crate::budget::RetryBudget::deposit(budget);
+    crate::budget::SharedBudget::from(budget)
 }
 
 /// Gives the policy of an annotated function the call's budget.

@@ -281,15 +281,35 @@ impl<'a> Expansion<'a> {
         }
     }
 
-    /// With `budget = ..`: the budget, evaluated once per call before the first
-    /// attempt, which is also the call's deposit. Without it, nothing at all.
+    /// With `budget = ..`: the call's budget, deposited once per call before the
+    /// first attempt. Without it, nothing at all.
+    ///
+    /// An expression that reads none of the call's values (no `self`, argument,
+    /// `Self` or generic parameter) is evaluated once per function, in a `static`
+    /// `LazyLock`, so that every spelling shares one budget between the calls
+    /// (`budget = Arc::new(TpsBudget::default())` included); one that reads them
+    /// (`budget = self.budget.clone()`) is evaluated per call, and shares what the
+    /// values share.
     fn budget(&self) -> TokenStream {
         let Some(expr) = &self.args.budget else { return TokenStream::new() };
         let budget = local("__retry_budget");
         let range = span_range(expr, expr.span());
         let k = respan(&self.krate, range.0);
-        let deposit = call(quote_spanned!(range.1=> #k::__private::deposit), expr.to_token_stream(), range);
-        quote!(let #budget = #deposit;)
+        if self.names_generics(expr) || self.names_call_values(expr) {
+            let deposit = call(quote_spanned!(range.1=> #k::__private::deposit), expr.to_token_stream(), range);
+            return quote!(let #budget = #deposit;);
+        }
+        let once = call(quote_spanned!(range.1=> #k::__private::budget_once), expr.to_token_stream(), range);
+        let shared = Ident::new("__RETRY_BUDGET", Span::mixed_site());
+        quote! {
+            static #shared: #k::__private::LazyBudget = #k::__private::LazyBudget::new(|| #once);
+            let #budget = #k::__private::deposit_shared(&#shared);
+        }
+    }
+
+    /// Whether `expr` names `self` or one of the function's arguments.
+    fn names_call_values(&self, expr: &syn::Expr) -> bool {
+        crate::valid::names_call_values(expr.to_token_stream(), self.func).is_some()
     }
 
     fn attempts(&self) -> TokenStream {

@@ -48,6 +48,7 @@ use proc_macro::TokenStream;
 /// | `name` | a string literal | `module::path::function` (methods: `Type::method`) |
 /// | `crate` | the path to retry-core | `::retry_core` |
 /// | `sleeper` | an async sleeper (`async fn` only) | tokio's, with the `tokio` feature |
+/// | `budget` | a retry budget, evaluated once per function and shared by its calls | none |
 ///
 /// A duration is a number of seconds (`10`, `2.5`), a string with a unit
 /// (`"1500ms"`, `"2s"`, `"3m"`), or any expression of type `Duration`. No

@@ -37,7 +37,7 @@ pub fn check(args: &Args, func: &RetryFn) -> syn::Result<()> {
     }
 
     if let Some(Attempts::Const(expr)) = &args.attempts
-        && let Some(name) = runtime_value(expr.to_token_stream(), func)
+        && let Some(name) = names_call_values(expr.to_token_stream(), func)
     {
         errors.push(syn::Error::new_spanned(
             expr,
@@ -86,7 +86,7 @@ fn returns_nothing(func: &RetryFn) -> syn::Error {
 }
 
 /// The first of `self` and the function's argument names that `tokens` mention.
-fn runtime_value(tokens: TokenStream, func: &RetryFn) -> Option<String> {
+pub fn names_call_values(tokens: TokenStream, func: &RetryFn) -> Option<String> {
     let mut names = vec!["self".to_owned()];
     for input in &func.sig.inputs {
         if let FnArg::Typed(typed) = input
@@ -97,7 +97,7 @@ fn runtime_value(tokens: TokenStream, func: &RetryFn) -> Option<String> {
     }
     tokens.into_iter().find_map(|token| match token {
         TokenTree::Ident(ident) => names.iter().find(|name| ident == name).cloned(),
-        TokenTree::Group(group) => runtime_value(group.stream(), func),
+        TokenTree::Group(group) => names_call_values(group.stream(), func),
         _ => None,
     })
 }
