@@ -86,6 +86,26 @@ where
     Checked { on, decide: O::decide }
 }
 
+/// The matcher of `on = T`, checked against the function's error type `E`:
+/// `error_type::<T>()` without its own `T: Error` bound, so that a `T` that is
+/// not an error type gets one error (the matcher's), not two.
+#[inline(always)]
+pub fn type_matcher<E, T, M>() -> Checked<crate::matching::ErrorType<T>, E>
+where
+    crate::matching::ErrorType<T>: RetryOn<E, M>,
+{
+    matcher(crate::matching::ErrorType::new())
+}
+
+/// The matcher of `on = (A, B, ..)`, as [`type_matcher`].
+#[inline(always)]
+pub fn types_matcher<E, L, M>() -> Checked<crate::matching::ErrorTypes<L>, E>
+where
+    crate::matching::ErrorTypes<L>: RetryOn<E, M>,
+{
+    matcher(crate::matching::ErrorTypes::new())
+}
+
 /// Gives a closure `on` its argument type from the function's error type `E`, so
 /// `on = |e| ..` needs no annotation and a wrong annotation is reported on the closure.
 #[inline(always)]

@@ -458,18 +458,22 @@ impl<'a> Expansion<'a> {
         let range = span_range(&value, on.span());
         let k = respan(&self.krate, range.0);
         let check = Ident::new(check, range.0);
-        let argument = match on {
+        match on {
+            // Checked by one trait each, whose message says what a type in `on`
+            // must be: one error, where `error_type::<T>()`'s `T: Error` and then
+            // the matcher check gave two.
             On::Type(ty) => {
-                let function = Ident::new("error_type", range.0);
-                call(quote_spanned!(range.1=> #k::__private::#function::<#ty>), quote!(), range)
+                let function = Ident::new("type_matcher", range.0);
+                call(quote_spanned!(range.1=> #k::__private::#function::<#error_type, #ty, _>), quote!(), range)
             }
             On::Types(tuple) => {
-                let function = Ident::new("error_types", range.0);
-                call(quote_spanned!(range.1=> #k::__private::#function::<#tuple>), quote!(), range)
+                let function = Ident::new("types_matcher", range.0);
+                call(quote_spanned!(range.1=> #k::__private::#function::<#error_type, #tuple, _>), quote!(), range)
             }
-            On::Closure(_) | On::Value(_) => value,
-        };
-        call(quote_spanned!(range.1=> #k::__private::#check::<#error_type, _, _>), argument, range)
+            On::Closure(_) | On::Value(_) => {
+                call(quote_spanned!(range.1=> #k::__private::#check::<#error_type, _, _>), value, range)
+            }
+        }
     }
 
     fn name(&self) -> TokenStream {
