@@ -134,10 +134,77 @@ pub const fn default_backoff(initial: Duration, exp_base: f64, max: Duration, ji
     DefaultBackoff { initial, exp_base, max, jitter }
 }
 
-/// The sleeper of async code that names none.
-pub fn default_sleeper() -> DefaultSleeper {
-    DefaultSleeper::default()
+/// The sleeper of async code that names none, if retry-core has one: checked
+/// once, here, where the attribute calls it as `default_sleeper::<()>()`.
+/// Without the `tokio` feature the check fails with the message below, and the
+/// sleeper's type is an error type, so that no second error follows from it.
+pub fn default_sleeper<T: HasDefaultSleeper>() -> T::Sleeper {
+    T::Sleeper::default()
 }
+
+/// Whether retry-core has a default async sleeper: the `tokio` feature.
+#[diagnostic::on_unimplemented(
+    message = "async retrying needs a sleeper: enable retry-core's `tokio` feature, or give one with `sleeper = ..`",
+    label = "no async sleeper",
+    note = "`retry-core = {{ version = \"..\", features = [\"tokio\"] }}`, or your runtime's sleeper: \
+            `#[retry(.., sleeper = MySleeper)]`, where `MySleeper` implements `retry_core::sleep::Sleeper`"
+)]
+pub trait HasDefaultSleeper {
+    /// The sleeper.
+    type Sleeper: Sleeper + Default;
+}
+
+#[cfg(feature = "tokio")]
+impl HasDefaultSleeper for () {
+    type Sleeper = DefaultSleeper;
+}
+
+/// The matcher of `on = T` or `on = (A, B)` on a function whose return type
+/// names `anyhow` (`anyhow::Result<T>`): with the `anyhow` feature, the usual
+/// one; without it, one error that names the feature.
+#[cfg(feature = "anyhow")]
+#[inline(always)]
+pub fn anyhow_matcher<E, T, M>() -> Checked<crate::matching::ErrorType<T>, E>
+where
+    crate::matching::ErrorType<T>: RetryOn<E, M>,
+{
+    type_matcher()
+}
+
+/// See the `anyhow` feature's version.
+#[cfg(not(feature = "anyhow"))]
+#[inline(always)]
+pub fn anyhow_matcher<E: AnyhowFeature, T, M>() -> Checked<(), E> {
+    Checked { on: (), decide: |_, _| Decision::Stop }
+}
+
+/// [`anyhow_matcher`] of a tuple.
+#[cfg(feature = "anyhow")]
+#[inline(always)]
+pub fn anyhow_types_matcher<E, L, M>() -> Checked<crate::matching::ErrorTypes<L>, E>
+where
+    crate::matching::ErrorTypes<L>: RetryOn<E, M>,
+{
+    types_matcher()
+}
+
+/// See the `anyhow` feature's version.
+#[cfg(not(feature = "anyhow"))]
+#[inline(always)]
+pub fn anyhow_types_matcher<E: AnyhowFeature, L, M>() -> Checked<(), E> {
+    Checked { on: (), decide: |_, _| Decision::Stop }
+}
+
+/// Implemented for nothing: without the `anyhow` feature, `on = T` cannot look
+/// inside an `anyhow::Error`.
+#[cfg(not(feature = "anyhow"))]
+#[diagnostic::on_unimplemented(
+    message = "`on = <type>` looks inside an `anyhow::Error` only with retry-core's `anyhow` feature",
+    label = "the function returns `anyhow::Result`",
+    note = "enable it: `retry-core = {{ version = \"..\", features = [\"anyhow\"] }}`; or decide with a closure: \
+            `on = |e: &anyhow::Error| e.downcast_ref::<std::io::Error>().is_some()`"
+)]
+pub trait AnyhowFeature {}
 
 /// What the closure of a sync annotated function is asked to do.
 ///

@@ -197,7 +197,7 @@ impl<'a> Expansion<'a> {
         let at_sleeper = respan(k, range.0);
         let new_policy = self.policy(match &self.args.sleeper {
             Some(sleeper) => sleeper.to_token_stream(),
-            None => call(quote_spanned!(range.1=> #at_sleeper::__private::default_sleeper), quote!(), range),
+            None => call(quote_spanned!(range.1=> #at_sleeper::__private::default_sleeper::<()>), quote!(), range),
         });
         // Checked where the sleeper is written, so that a wrong one is reported there.
         let checked_policy = call(quote_spanned!(range.1=> #at_sleeper::__private::require_sleeper), new_policy, range);
@@ -463,17 +463,32 @@ impl<'a> Expansion<'a> {
             // must be: one error, where `error_type::<T>()`'s `T: Error` and then
             // the matcher check gave two.
             On::Type(ty) => {
-                let function = Ident::new("type_matcher", range.0);
+                let name = if self.names_anyhow() { "anyhow_matcher" } else { "type_matcher" };
+                let function = Ident::new(name, range.0);
                 call(quote_spanned!(range.1=> #k::__private::#function::<#error_type, #ty, _>), quote!(), range)
             }
             On::Types(tuple) => {
-                let function = Ident::new("types_matcher", range.0);
+                let name = if self.names_anyhow() { "anyhow_types_matcher" } else { "types_matcher" };
+                let function = Ident::new(name, range.0);
                 call(quote_spanned!(range.1=> #k::__private::#function::<#error_type, #tuple, _>), quote!(), range)
             }
             On::Closure(_) | On::Value(_) => {
                 call(quote_spanned!(range.1=> #k::__private::#check::<#error_type, _, _>), value, range)
             }
         }
+    }
+
+    /// Whether the return type names `anyhow` (`anyhow::Result<T>`,
+    /// `Result<T, anyhow::Error>`): its matcher then says which feature it needs.
+    fn names_anyhow(&self) -> bool {
+        fn mentions(tokens: TokenStream) -> bool {
+            tokens.into_iter().any(|token| match token {
+                TokenTree::Ident(ident) => ident == "anyhow",
+                TokenTree::Group(group) => mentions(group.stream()),
+                _ => false,
+            })
+        }
+        self.func.written_return_type().is_some_and(|ty| mentions(ty.to_token_stream()))
     }
 
     fn name(&self) -> TokenStream {
