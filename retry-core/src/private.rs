@@ -499,6 +499,14 @@ pub fn deposit_shared(budget: &'static LazyBudget) -> crate::budget::SharedBudge
     crate::budget::SharedBudget::from(budget)
 }
 
+/// `on_retry = ..`: the policy's per-call hook.
+pub fn with_on_retry<B, O, S>(
+    policy: Retry<B, O, S>,
+    hook: impl Fn(&crate::instrument::RetryDetails<'_>) + Send + Sync + 'static,
+) -> Retry<B, O, S> {
+    policy.on_retry(hook)
+}
+
 /// Gives the policy of an annotated function the call's budget.
 pub fn with_budget<B, O, S>(policy: Retry<B, O, S>, budget: &crate::budget::SharedBudget) -> Retry<B, O, S> {
     policy.budget(budget.clone())

@@ -77,6 +77,11 @@ pub const KEYS: &[Key] = &[
     },
     Key { name: "sleeper", example: "sleeper = MySleeper", read: |input, args| set(&mut args.sleeper, input.parse()?) },
     Key { name: "budget", example: "budget = &BUDGET", read: |input, args| set(&mut args.budget, input.parse()?) },
+    Key {
+        name: "on_retry",
+        example: "on_retry = |retry| eprintln!(\"retrying in {:?}\", retry.wait_for)",
+        read: |input, args| set(&mut args.on_retry, input.parse()?),
+    },
 ];
 
 fn set<T>(slot: &mut Option<T>, value: T) -> syn::Result<()> {
@@ -102,6 +107,7 @@ pub struct Args {
     pub krate: Option<Path>,
     pub sleeper: Option<Expr>,
     pub budget: Option<Expr>,
+    pub on_retry: Option<Expr>,
     /// Every key given, as written, for the checks that relate keys.
     pub given: Vec<Ident>,
 }
@@ -362,6 +368,9 @@ const ALIASES: &[(&str, &str)] = &[
     ("delay", "wait_initial"),
     ("min_delay", "wait_initial"),
     ("max_delay", "wait_max"),
+    ("notify", "on_retry"),
+    ("before_sleep", "on_retry"),
+    ("on_retries", "on_retry"),
 ];
 
 fn unknown_key(key: &Ident) -> syn::Error {

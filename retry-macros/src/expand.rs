@@ -271,7 +271,14 @@ impl<'a> Expansion<'a> {
         let k = &self.krate;
         let (attempts, timeout, backoff) = (self.attempts(), self.timeout(), self.backoff());
         let (on, name) = (self.on(), self.name());
-        let policy = quote!(#k::__private::from_attribute(#attempts, #timeout, #backoff, #on, #sleeper, #name));
+        let mut policy = quote!(#k::__private::from_attribute(#attempts, #timeout, #backoff, #on, #sleeper, #name));
+        if let Some(hook) = &self.args.on_retry {
+            // Spanned at the hook, so that a wrong one is reported there.
+            let range = span_range(hook, hook.span());
+            let at_hook = respan(k, range.0);
+            let with = quote_spanned!(range.1=> #at_hook::__private::with_on_retry);
+            policy = call(with, quote!(#policy, #hook), range);
+        }
         match &self.args.budget {
             Some(_) => {
                 let budget = local("__retry_budget");

@@ -49,6 +49,7 @@ use proc_macro::TokenStream;
 /// | `crate` | the path to retry-core | `::retry_core` |
 /// | `sleeper` | an async sleeper (`async fn` only) | tokio's, with the `tokio` feature |
 /// | `budget` | a retry budget, evaluated once per function and shared by its calls | none |
+/// | `on_retry` | a hook for this function's retries, beside the global ones | none |
 ///
 /// A duration is a number of seconds (`10`, `2.5`), a string with a unit
 /// (`"1500ms"`, `"2s"`, `"3m"`), or any expression of type `Duration`. No

@@ -276,6 +276,9 @@ impl CallState {
             self.previous = Nanos::from(drawn);
         }
         self.report(policy, retry_num, wait, error, instrument::run);
+        if let Some(hook) = &policy.on_retry {
+            policy.name.with_str(|name| hook(&self.details(name, retry_num, wait, error)));
+        }
         self.waited = Nanos::from(self.waited.get().saturating_add(wait));
         Step::Retry(wait)
     }
@@ -290,16 +293,18 @@ impl CallState {
         run: fn(&RetryDetails<'_>),
     ) {
         if instrument::enabled() {
-            policy.name.with_str(|name| {
-                run(&RetryDetails {
-                    name,
-                    retry_num,
-                    wait_for: wait,
-                    waited_so_far: self.waited.get(),
-                    caused_by: error,
-                    error_type: instrument::error_type_name::<E>(),
-                })
-            });
+            policy.name.with_str(|name| run(&self.details(name, retry_num, wait, error)));
+        }
+    }
+
+    fn details<'a, E: Debug>(&self, name: &'a str, retry_num: u32, wait: Duration, error: &'a E) -> RetryDetails<'a> {
+        RetryDetails {
+            name,
+            retry_num,
+            wait_for: wait,
+            waited_so_far: self.waited.get(),
+            caused_by: error,
+            error_type: instrument::error_type_name::<E>(),
         }
     }
 

@@ -149,6 +149,7 @@ impl<B> RetryBuilder<B> {
             name: self.name,
             seed: self.seed,
             budget: None,
+            on_retry: None,
         })
     }
 }

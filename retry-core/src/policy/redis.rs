@@ -30,6 +30,7 @@ impl<B: Backoff> Retry<B, Unset, DefaultSleeper> {
             seed: None,
             budget: None,
             declared: None,
+            on_retry: None,
         }
     }
 }
