@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "valgrind is not installed (apt-get install valgrind)" >&2; exit 1; }
 cargo build -q -p retry-benches --release --bin instructions
-bin=target/release/instructions
+bin=${CARGO_TARGET_DIR:-target}/release/instructions
 n1=10000
 n2=110000
 
@@ -23,14 +23,14 @@ count() { # subject n -> total instructions
 }
 
 printf '| subject | instructions per call | over plain |\n|---|---:|---:|\n'
-for kind in sync pure_sync call_sync async ready_async; do
+for kind in sync pure_sync call_sync policy_sync async ready_async; do
     plain=""
     for lib in plain ours backon tokio_retry2 plain_unfolded; do
         subject="${lib}_${kind}"
         case "$subject" in
             # Peers without that shape of subject; the control only for the ready body.
-            tokio_retry2_sync | tokio_retry2_pure_sync | tokio_retry2_call_sync | tokio_retry2_ready_async) continue ;;
-            backon_pure_sync | backon_call_sync | backon_ready_async) continue ;;
+            tokio_retry2_sync | tokio_retry2_pure_sync | tokio_retry2_call_sync | tokio_retry2_policy_sync | tokio_retry2_ready_async) continue ;;
+            backon_pure_sync | backon_call_sync | backon_policy_sync | backon_ready_async) continue ;;
             plain_unfolded_ready_async) ;;
             plain_unfolded_*) continue ;;
         esac

@@ -175,6 +175,17 @@ pub fn ours_pure_sync(x: u64) -> Result<u64, Transient> {
     pure_body(x)
 }
 
+/// The default policy value, kept in a `static` as users keep one.
+pub static POLICY: std::sync::LazyLock<
+    retry_core::Retry<retry_core::backoff::DefaultBackoff, retry_core::matching::ErrorType<Transient>>,
+> = std::sync::LazyLock::new(|| retry_core::Retry::default().on(retry_core::error_type::<Transient>()));
+
+/// The body through a policy value, [`retry_core::Retry::call`].
+#[inline(never)]
+pub fn ours_policy_sync(x: u64) -> Result<u64, Transient> {
+    POLICY.call(|_| body(x))
+}
+
 /// The body through backon's blocking retry.
 #[inline(never)]
 pub fn backon_sync(x: u64) -> Result<u64, Transient> {

@@ -173,7 +173,7 @@ pub use switches::{Scoped, TestMode, is_active, is_testing, set_active, set_test
 /// ```
 ///
 /// The keys: `on` (required), `attempts`, `timeout`, `wait_initial`, `wait_exp_base`,
-/// `wait_max`, `wait_jitter`, `backoff`, `name`, `crate`, `sleeper`, `budget`. Durations are
+/// `wait_max`, `wait_jitter`, `backoff`, `name`, `crate`, `sleeper`, `budget`, `on_retry`. Durations are
 /// seconds (`10`, `2.5`), strings with a unit (`"1500ms"`, `"2s"`, `"3m"`), or
 /// `Duration` expressions. Misuse (a missing `on`, an unknown key, `attempts = 0`, a
 /// negative duration, a function that does not return a `Result`) is a compile error

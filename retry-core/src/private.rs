@@ -86,6 +86,26 @@ where
     Checked { on, decide: O::decide }
 }
 
+/// The matcher of `on = T`, checked against the function's error type `E`:
+/// `error_type::<T>()` without its own `T: Error` bound, so that a `T` that is
+/// not an error type gets one error (the matcher's), not two.
+#[inline(always)]
+pub fn type_matcher<E, T, M>() -> Checked<crate::matching::ErrorType<T>, E>
+where
+    crate::matching::ErrorType<T>: RetryOn<E, M>,
+{
+    matcher(crate::matching::ErrorType::new())
+}
+
+/// The matcher of `on = (A, B, ..)`, as [`type_matcher`].
+#[inline(always)]
+pub fn types_matcher<E, L, M>() -> Checked<crate::matching::ErrorTypes<L>, E>
+where
+    crate::matching::ErrorTypes<L>: RetryOn<E, M>,
+{
+    matcher(crate::matching::ErrorTypes::new())
+}
+
 /// Gives a closure `on` its argument type from the function's error type `E`, so
 /// `on = |e| ..` needs no annotation and a wrong annotation is reported on the closure.
 #[inline(always)]
@@ -97,15 +117,94 @@ where
     Checked { on, decide: |on, error| on(error).into() }
 }
 
+/// `attempts = <constant expression>`: evaluated in a `const` block, so that a
+/// zero fails to compile with this message, at the expression.
+pub const fn attempts(attempts: u32) -> Option<u32> {
+    if attempts == 0 {
+        panic!(
+            "`#[retry(attempts = ..)]` is 0, which would never call the function: give at least 1 \
+             (the first call counts), or `None` for no limit"
+        );
+    }
+    Some(attempts)
+}
+
 /// The default schedule with values the attribute has already checked.
 pub const fn default_backoff(initial: Duration, exp_base: f64, max: Duration, jitter: Duration) -> DefaultBackoff {
     DefaultBackoff { initial, exp_base, max, jitter }
 }
 
-/// The sleeper of async code that names none.
-pub fn default_sleeper() -> DefaultSleeper {
-    DefaultSleeper::default()
+/// The sleeper of async code that names none, if retry-core has one: checked
+/// once, here, where the attribute calls it as `default_sleeper::<()>()`.
+/// Without the `tokio` feature the check fails with the message below, and the
+/// sleeper's type is an error type, so that no second error follows from it.
+pub fn default_sleeper<T: HasDefaultSleeper>() -> T::Sleeper {
+    T::Sleeper::default()
 }
+
+/// Whether retry-core has a default async sleeper: the `tokio` feature.
+#[diagnostic::on_unimplemented(
+    message = "async retrying needs a sleeper: enable retry-core's `tokio` feature, or give one with `sleeper = ..`",
+    label = "no async sleeper",
+    note = "`retry-core = {{ version = \"..\", features = [\"tokio\"] }}`, or your runtime's sleeper: \
+            `#[retry(.., sleeper = MySleeper)]`, where `MySleeper` implements `retry_core::sleep::Sleeper`"
+)]
+pub trait HasDefaultSleeper {
+    /// The sleeper.
+    type Sleeper: Sleeper + Default;
+}
+
+#[cfg(feature = "tokio")]
+impl HasDefaultSleeper for () {
+    type Sleeper = DefaultSleeper;
+}
+
+/// The matcher of `on = T` or `on = (A, B)` on a function whose return type
+/// names `anyhow` (`anyhow::Result<T>`): with the `anyhow` feature, the usual
+/// one; without it, one error that names the feature.
+#[cfg(feature = "anyhow")]
+#[inline(always)]
+pub fn anyhow_matcher<E, T, M>() -> Checked<crate::matching::ErrorType<T>, E>
+where
+    crate::matching::ErrorType<T>: RetryOn<E, M>,
+{
+    type_matcher()
+}
+
+/// See the `anyhow` feature's version.
+#[cfg(not(feature = "anyhow"))]
+#[inline(always)]
+pub fn anyhow_matcher<E: AnyhowFeature, T, M>() -> Checked<(), E> {
+    Checked { on: (), decide: |_, _| Decision::Stop }
+}
+
+/// [`anyhow_matcher`] of a tuple.
+#[cfg(feature = "anyhow")]
+#[inline(always)]
+pub fn anyhow_types_matcher<E, L, M>() -> Checked<crate::matching::ErrorTypes<L>, E>
+where
+    crate::matching::ErrorTypes<L>: RetryOn<E, M>,
+{
+    types_matcher()
+}
+
+/// See the `anyhow` feature's version.
+#[cfg(not(feature = "anyhow"))]
+#[inline(always)]
+pub fn anyhow_types_matcher<E: AnyhowFeature, L, M>() -> Checked<(), E> {
+    Checked { on: (), decide: |_, _| Decision::Stop }
+}
+
+/// Implemented for nothing: without the `anyhow` feature, `on = T` cannot look
+/// inside an `anyhow::Error`.
+#[cfg(not(feature = "anyhow"))]
+#[diagnostic::on_unimplemented(
+    message = "`on = <type>` looks inside an `anyhow::Error` only with retry-core's `anyhow` feature",
+    label = "the function returns `anyhow::Result`",
+    note = "enable it: `retry-core = {{ version = \"..\", features = [\"anyhow\"] }}`; or decide with a closure: \
+            `on = |e: &anyhow::Error| e.downcast_ref::<std::io::Error>().is_some()`"
+)]
+pub trait AnyhowFeature {}
 
 /// What the closure of a sync annotated function is asked to do.
 ///
@@ -301,11 +400,111 @@ pub fn wait<F: core::future::Future<Output = ()>>(
     crate::sleep::finish(sleep)
 }
 
-/// `budget = ..`: takes the budget and records the call with it.
-pub fn deposit(budget: impl Into<crate::budget::SharedBudget>) -> crate::budget::SharedBudget {
-    let budget = budget.into();
+/// `budget = ..` that reads the call's values (`self`, an argument), evaluated
+/// per call: takes the budget and records the call with it.
+pub fn deposit(budget: impl IntoBudget) -> crate::budget::SharedBudget {
+    let budget = budget.into_budget();
     crate::budget::RetryBudget::deposit(&budget);
     budget
+}
+
+/// The `static` in which an annotated function keeps its `budget = ..`,
+/// evaluated once, at the first call.
+pub type LazyBudget = std::sync::LazyLock<crate::budget::SharedBudget>;
+
+/// `budget = ..` evaluated once per function, for [`LazyBudget`]: the value must
+/// be a budget that can live in a `static` (`Send + Sync + 'static`).
+#[diagnostic::on_unimplemented(
+    message = "`budget = ..` reads the call's values (`self`, an argument), so it runs at every call and must give \
+               a budget shared between the calls: `&'static` to a `RetryBudget`, an `Arc` of one, or a \
+               `SharedBudget`, not `{Self}`",
+    label = "not a shared retry budget",
+    note = "keep the budget in a field as an `Arc<TpsBudget>` and write `budget = self.budget.clone()`, or in a \
+            `static BUDGET: LazyLock<TpsBudget>` and write `budget = &BUDGET`"
+)]
+pub trait IntoBudget {
+    /// The budget as a policy holds it.
+    fn into_budget(self) -> crate::budget::SharedBudget;
+}
+
+// One impl per accepted form, not a blanket impl over `Into<SharedBudget>`: with
+// one, rustc reports the failed `From` instead of the message above.
+impl IntoBudget for crate::budget::SharedBudget {
+    fn into_budget(self) -> crate::budget::SharedBudget {
+        self
+    }
+}
+
+impl<B: crate::budget::RetryBudget + 'static> IntoBudget for std::sync::Arc<B> {
+    fn into_budget(self) -> crate::budget::SharedBudget {
+        self.into()
+    }
+}
+
+impl IntoBudget for std::sync::Arc<dyn crate::budget::RetryBudget> {
+    fn into_budget(self) -> crate::budget::SharedBudget {
+        self.into()
+    }
+}
+
+impl<B: crate::budget::RetryBudget> IntoBudget for &'static B {
+    fn into_budget(self) -> crate::budget::SharedBudget {
+        self.into()
+    }
+}
+
+impl IntoBudget for &'static dyn crate::budget::RetryBudget {
+    fn into_budget(self) -> crate::budget::SharedBudget {
+        self.into()
+    }
+}
+
+/// What `budget = ..` may be when it is evaluated once per function, in its
+/// [`LazyBudget`]: any [`IntoBudget`], and an owned [`TpsBudget`](crate::budget::TpsBudget),
+/// which the `static` then shares between the calls.
+#[diagnostic::on_unimplemented(
+    message = "`budget = ..` takes a retry budget, not `{Self}`",
+    label = "not a retry budget",
+    note = "a `TpsBudget`, `&'static` to any `RetryBudget` (`budget = &BUDGET` for a \
+            `static BUDGET: LazyLock<TpsBudget>`), an `Arc` of one, or a `SharedBudget`; the expression runs once, \
+            at the first call, and every call shares the budget"
+)]
+pub trait IntoStaticBudget {
+    /// The budget as a policy holds it.
+    fn into_static_budget(self) -> crate::budget::SharedBudget;
+}
+
+impl<T: IntoBudget> IntoStaticBudget for T {
+    fn into_static_budget(self) -> crate::budget::SharedBudget {
+        self.into_budget()
+    }
+}
+
+impl<C: crate::budget::Clock + 'static> IntoStaticBudget for crate::budget::TpsBudget<C> {
+    fn into_static_budget(self) -> crate::budget::SharedBudget {
+        crate::budget::SharedBudget::new(self)
+    }
+}
+
+/// Evaluates `budget = ..` for the function's [`LazyBudget`].
+pub fn budget_once(budget: impl IntoStaticBudget) -> crate::budget::SharedBudget {
+    budget.into_static_budget()
+}
+
+/// Records the call with the function's budget, evaluated once per function.
+#[inline]
+pub fn deposit_shared(budget: &'static LazyBudget) -> crate::budget::SharedBudget {
+    let budget: &'static crate::budget::SharedBudget = budget;
+    crate::budget::RetryBudget::deposit(budget);
+    crate::budget::SharedBudget::from(budget)
+}
+
+/// `on_retry = ..`: the policy's per-call hook.
+pub fn with_on_retry<B, O, S>(
+    policy: Retry<B, O, S>,
+    hook: impl Fn(&crate::instrument::RetryDetails<'_>) + Send + Sync + 'static,
+) -> Retry<B, O, S> {
+    policy.on_retry(hook)
 }
 
 /// Gives the policy of an annotated function the call's budget.

@@ -46,6 +46,11 @@ impl Rng {
         Self::seeded(hasher.finish())
     }
 
+    /// The whole state: `Rng::seeded(rng.state())` continues the same sequence.
+    pub(crate) const fn state(&self) -> u64 {
+        self.state
+    }
+
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
         self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);

@@ -148,3 +148,54 @@ async fn redis_style_async_with_async_fail_and_two_level_refresh() {
     // Two failed cycles of 3 attempts: 2 waits of 100 ms each.
     assert_eq!(start.elapsed(), Duration::from_millis(400));
 }
+
+#[tokio::test(start_paused = true)]
+async fn call_with_retry_async_asks_on_once_per_failure() {
+    let asked = AtomicU32::new(0);
+    let policy = Retry::new(ConstantBackoff::new(Duration::from_millis(100)), 2).on(|_: &io::Error| {
+        asked.fetch_add(1, Ordering::Relaxed);
+        true
+    });
+    let (mut calls, mut failed) = (0, 0);
+    let start = Instant::now();
+    let r: Result<(), _> = policy
+        .call_with_retry_async(
+            async || {
+                calls += 1;
+                Err(io::Error::other("reset"))
+            },
+            async |_| failed += 1,
+        )
+        .await;
+    assert!(r.is_err());
+    assert_eq!((calls, failed, asked.load(Ordering::Relaxed)), (3, 3, 3));
+    assert_eq!(start.elapsed(), Duration::from_millis(200));
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_attempt_held_across_an_await_announces_the_wait_slept() {
+    let policy = Retry::builder().attempts(3).seed(7).build().unwrap().on(error_type::<io::Error>());
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let start = Instant::now();
+    // Spawned: the attempt, held across an `.await`, keeps the future `Send`.
+    let log = seen.clone();
+    tokio::spawn(async move {
+        let r: Result<(), io::Error> = policy
+            .call_async(async move |attempt| {
+                tokio::task::yield_now().await;
+                log.lock().unwrap().push((start.elapsed(), attempt.next_wait()));
+                Err(io::Error::other("down"))
+            })
+            .await;
+        assert!(r.is_err());
+    })
+    .await
+    .unwrap();
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 3);
+    for pair in seen.windows(2) {
+        // tokio's timer rounds a sleep up to the next millisecond.
+        let (slept, announced) = (pair[1].0 - pair[0].0, pair[0].1);
+        assert!(slept >= announced && slept - announced < Duration::from_millis(1), "{slept:?} {announced:?}");
+    }
+}

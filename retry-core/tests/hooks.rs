@@ -123,3 +123,51 @@ fn a_hook_may_replace_the_hooks_without_deadlock() {
     assert!(active_hooks().is_empty());
     reset_hooks();
 }
+
+#[test]
+fn add_hook_keeps_the_hooks_in_force() {
+    let _serial = serial();
+    reset_hooks();
+    let (seen, hook) = recorder();
+    retry_core::instrument::add_hook(move |d: &RetryDetails<'_>| hook.on_retry(d));
+    assert_eq!(active_hooks().len(), default_hooks().len() + 1, "the defaults stay");
+
+    let policy = Retry::builder().attempts(2).build().unwrap().on(error_type::<io::Error>());
+    let _ = Scoped::new().testing(TestMode::new(2)).run(|| policy.call(|_| Err::<(), _>(io::Error::other("x"))));
+    assert_eq!(seen.lock().unwrap().len(), 1, "the added hook ran");
+
+    let (_, replaced) = recorder();
+    set_hooks([replaced]);
+    retry_core::instrument::add_hook(|_: &RetryDetails<'_>| {});
+    assert_eq!(active_hooks().len(), 2, "after set_hooks, added to those");
+    disable_hooks();
+    retry_core::instrument::add_hook(|_: &RetryDetails<'_>| {});
+    assert_eq!(active_hooks().len(), 1, "after disable_hooks, the only one");
+    reset_hooks();
+}
+
+#[test]
+fn a_policy_hook_runs_per_scheduled_retry_even_with_the_global_hooks_off() {
+    let _serial = serial();
+    disable_hooks();
+    let (seen, hook) = recorder();
+    let policy = Retry::builder()
+        .attempts(3)
+        .name("app::fetch")
+        .build()
+        .unwrap()
+        .on(|e: &io::Error| e.kind() != io::ErrorKind::InvalidInput)
+        .on_retry(move |d| hook.on_retry(d));
+    let _ = Scoped::new().testing(TestMode::new(3)).run(|| policy.call(|_| Err::<(), _>(io::Error::other("x"))));
+    let nums: Vec<u32> = seen.lock().unwrap().iter().map(|s| s.retry_num).collect();
+    assert_eq!(nums, [1, 2], "two retries scheduled, none on the final failure");
+    assert!(seen.lock().unwrap().iter().all(|s| s.name == "app::fetch"));
+
+    seen.lock().unwrap().clear();
+    let ok: Result<u32, io::Error> = policy.call(|_| Ok(1));
+    assert_eq!(ok.unwrap(), 1);
+    let _ = policy.call(|_| Err::<(), _>(io::Error::from(io::ErrorKind::InvalidInput)));
+    let _ = Scoped::new().active(false).run(|| policy.call(|_| Err::<(), _>(io::Error::other("x"))));
+    assert!(seen.lock().unwrap().is_empty(), "not on success, a rejected error, or with retrying off");
+    reset_hooks();
+}

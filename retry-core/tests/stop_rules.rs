@@ -310,3 +310,60 @@ fn two_level_retry_gives_up_after_its_cycles_and_stops_on_a_foreign_error() {
     );
     assert_eq!((calls, refreshes), (1, 0));
 }
+
+/// A backoff that counts its draws.
+#[derive(Default)]
+struct CountingBackoff(std::sync::atomic::AtomicU32);
+
+impl retry_core::backoff::Backoff for CountingBackoff {
+    fn wait(&self, _: u32, _: Duration, _: &mut retry_core::Rng) -> Duration {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Duration::ZERO
+    }
+}
+
+#[test]
+fn a_success_draws_no_wait() {
+    let backoff = CountingBackoff::default();
+    let policy = Retry::new(&backoff, 3).on(error_type::<io::Error>());
+    let value: Result<u32, io::Error> = policy.call(|attempt| Ok(attempt.num()));
+    assert_eq!(value.unwrap(), 1);
+    assert_eq!(backoff.0.load(std::sync::atomic::Ordering::Relaxed), 0, "no draw before or after a success");
+
+    let clock = VirtualClock::new();
+    let mut calls = 0;
+    let value: Result<u32, io::Error> = policy.call_blocking_with(&clock, |_| {
+        calls += 1;
+        if calls < 3 { Err(numbered(calls)) } else { Ok(calls) }
+    });
+    assert_eq!(value.unwrap(), 3);
+    assert_eq!(backoff.0.load(std::sync::atomic::Ordering::Relaxed), 2, "one draw per failure");
+}
+
+#[test]
+fn call_with_retry_asks_on_once_per_failure() {
+    let asked = std::cell::Cell::new(0);
+    let policy = Retry::new(NoBackoff, 2).on(|e: &io::Error| {
+        asked.set(asked.get() + 1);
+        e.kind() != io::ErrorKind::InvalidInput
+    });
+    let clock = VirtualClock::new();
+    let (mut calls, mut failed) = (0, 0);
+    let result: Result<(), io::Error> = policy.call_with_retry_blocking_with(
+        &clock,
+        || {
+            calls += 1;
+            Err(numbered(calls))
+        },
+        |_| failed += 1,
+    );
+    assert_eq!(result.unwrap_err().to_string(), "failure 3");
+    assert_eq!((calls, failed, asked.get()), (3, 3, 3), "3 failures, each decided once");
+
+    asked.set(0);
+    let mut failed = 0;
+    let result: Result<(), io::Error> =
+        policy.call_with_retry(|| Err(io::Error::from(io::ErrorKind::InvalidInput)), |_| failed += 1);
+    assert!(result.is_err());
+    assert_eq!((failed, asked.get()), (0, 1), "a rejected error: no fail, one decision");
+}

@@ -75,7 +75,7 @@ impl RetryFn {
         self.written_return_type().map(|ty| erase_impl_trait(ty, |span| syn::parse_quote_spanned!(span=> ())))
     }
 
-    fn written_return_type(&self) -> Option<&Type> {
+    pub fn written_return_type(&self) -> Option<&Type> {
         match (&self.kind, &self.sig.output) {
             (Kind::AsyncTrait(parts), _) => Some(&parts.output),
             (_, ReturnType::Type(_, ty)) => Some(ty),

@@ -77,6 +77,11 @@ pub const KEYS: &[Key] = &[
     },
     Key { name: "sleeper", example: "sleeper = MySleeper", read: |input, args| set(&mut args.sleeper, input.parse()?) },
     Key { name: "budget", example: "budget = &BUDGET", read: |input, args| set(&mut args.budget, input.parse()?) },
+    Key {
+        name: "on_retry",
+        example: "on_retry = |retry| eprintln!(\"retrying in {:?}\", retry.wait_for)",
+        read: |input, args| set(&mut args.on_retry, input.parse()?),
+    },
 ];
 
 fn set<T>(slot: &mut Option<T>, value: T) -> syn::Result<()> {
@@ -102,6 +107,7 @@ pub struct Args {
     pub krate: Option<Path>,
     pub sleeper: Option<Expr>,
     pub budget: Option<Expr>,
+    pub on_retry: Option<Expr>,
     /// Every key given, as written, for the checks that relate keys.
     pub given: Vec<Ident>,
 }
@@ -130,6 +136,9 @@ pub enum On {
 pub enum Attempts {
     Limit(syn::LitInt, u32),
     Unlimited(Span),
+    /// A constant expression of type `u32` (`attempts = MAX_ATTEMPTS`), checked at
+    /// compile time by the expansion.
+    Const(Expr),
 }
 
 /// A duration knob: `timeout` or one of the `wait_*`.
@@ -359,6 +368,9 @@ const ALIASES: &[(&str, &str)] = &[
     ("delay", "wait_initial"),
     ("min_delay", "wait_initial"),
     ("max_delay", "wait_max"),
+    ("notify", "on_retry"),
+    ("before_sleep", "on_retry"),
+    ("on_retries", "on_retry"),
 ];
 
 fn unknown_key(key: &Ident) -> syn::Error {
@@ -616,14 +628,9 @@ impl Attempts {
             }
             Expr::Lit(lit) => Err(syn::Error::new_spanned(lit, help)),
             expr if negated_literal(&expr) => Err(syn::Error::new_spanned(expr, help)),
-            // A constant or an expression: the macro cannot see its value, and so
-            // could not refuse a zero at compile time as it does for a literal.
-            expr => Err(syn::Error::new_spanned(
-                expr,
-                "`attempts` takes a number literal (`attempts = 5`) or `None`: the attribute checks the number at \
-                 compile time, and cannot read the value of a constant or an expression; for a limit known only at \
-                 run time, use a `Retry` policy value (`Retry::builder().attempts(n)`)",
-            )),
+            // A constant or a constant expression: its value is checked where the
+            // expansion evaluates it, in a `const` block (a zero fails to compile).
+            expr => Ok(Attempts::Const(expr)),
         }
     }
 }
@@ -855,12 +862,14 @@ mod tests {
     }
 
     #[test]
-    fn attempts_is_a_literal_and_says_why() {
-        let e = error(quote!(attempts = ATTEMPTS));
-        assert!(e.contains("cannot read the value of a constant"), "{e}");
-        assert!(e.contains("`Retry::builder().attempts(n)`"), "{e}");
-        assert!(error(quote!(attempts = 2 + 1)).contains("cannot read the value of a constant"));
+    fn attempts_takes_a_constant_expression() {
+        let attempts = |tokens| parse(tokens).unwrap().attempts.unwrap();
+        assert!(matches!(attempts(quote!(attempts = ATTEMPTS)), Attempts::Const(_)));
+        assert!(matches!(attempts(quote!(attempts = config::ATTEMPTS + 1)), Attempts::Const(_)));
+        assert!(matches!(attempts(quote!(attempts = Self::ATTEMPTS)), Attempts::Const(_)));
+        assert!(matches!(attempts(quote!(attempts = 3)), Attempts::Limit(_, 3)));
         assert!(error(quote!(attempts = -1)).contains("whole number of at least 1"));
+        assert!(error(quote!(attempts = "3")).contains("whole number of at least 1"));
     }
 
     #[test]
@@ -880,7 +889,6 @@ mod tests {
     #[test]
     fn rejects_bad_values() {
         assert!(error(quote!(attempts = 0)).contains("`attempts = 0` would never call"));
-        assert!(error(quote!(attempts = x)).contains("takes a number literal"));
         assert!(error(quote!(wait_initial = None)).contains("cannot be `None`"));
         assert!(error(quote!(wait_exp_base = 0.5)).contains("at least 1"));
         assert!(error(quote!(name = 3)).contains("string literal"));

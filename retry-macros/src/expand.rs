@@ -77,6 +77,11 @@ fn local(name: &str) -> Ident {
     Ident::new(name, Span::mixed_site())
 }
 
+/// The constant of `attempts = <constant expression>`: an item, as `declared()`.
+fn attempts_const() -> Ident {
+    Ident::new("__RETRY_ATTEMPTS", Span::mixed_site())
+}
+
 /// The `static` that tells whether the function's callable was declared: an
 /// item, so not hygienic; its name is one no user writes.
 fn declared() -> Ident {
@@ -160,9 +165,10 @@ impl<'a> Expansion<'a> {
             range,
         );
         let new_policy = self.policy(quote!(()));
-        let budget = self.budget();
+        let (budget, attempts) = (self.budget(), self.attempts_item());
         quote! {
             #budget
+            #attempts
             static #declared: #k::__private::Declared = #k::__private::Declared::new();
             let mut #run = #k::__private::runner(|#run| match #run {
                 #k::__private::Run::Attempt => {
@@ -191,13 +197,14 @@ impl<'a> Expansion<'a> {
         let at_sleeper = respan(k, range.0);
         let new_policy = self.policy(match &self.args.sleeper {
             Some(sleeper) => sleeper.to_token_stream(),
-            None => call(quote_spanned!(range.1=> #at_sleeper::__private::default_sleeper), quote!(), range),
+            None => call(quote_spanned!(range.1=> #at_sleeper::__private::default_sleeper::<()>), quote!(), range),
         });
         // Checked where the sleeper is written, so that a wrong one is reported there.
         let checked_policy = call(quote_spanned!(range.1=> #at_sleeper::__private::require_sleeper), new_policy, range);
-        let budget = self.budget();
+        let (budget, attempts) = (self.budget(), self.attempts_item());
         quote! {
             #budget
+            #attempts
             static #declared: #k::__private::Declared = #k::__private::Declared::new();
             let mut #state = #k::__private::Option::None;
             loop {
@@ -264,7 +271,14 @@ impl<'a> Expansion<'a> {
         let k = &self.krate;
         let (attempts, timeout, backoff) = (self.attempts(), self.timeout(), self.backoff());
         let (on, name) = (self.on(), self.name());
-        let policy = quote!(#k::__private::from_attribute(#attempts, #timeout, #backoff, #on, #sleeper, #name));
+        let mut policy = quote!(#k::__private::from_attribute(#attempts, #timeout, #backoff, #on, #sleeper, #name));
+        if let Some(hook) = &self.args.on_retry {
+            // Spanned at the hook, so that a wrong one is reported there.
+            let range = span_range(hook, hook.span());
+            let at_hook = respan(k, range.0);
+            let with = quote_spanned!(range.1=> #at_hook::__private::with_on_retry);
+            policy = call(with, quote!(#policy, #hook), range);
+        }
         match &self.args.budget {
             Some(_) => {
                 let budget = local("__retry_budget");
@@ -274,15 +288,35 @@ impl<'a> Expansion<'a> {
         }
     }
 
-    /// With `budget = ..`: the budget, evaluated once per call before the first
-    /// attempt, which is also the call's deposit. Without it, nothing at all.
+    /// With `budget = ..`: the call's budget, deposited once per call before the
+    /// first attempt. Without it, nothing at all.
+    ///
+    /// An expression that reads none of the call's values (no `self`, argument,
+    /// `Self` or generic parameter) is evaluated once per function, in a `static`
+    /// `LazyLock`, so that every spelling shares one budget between the calls
+    /// (`budget = Arc::new(TpsBudget::default())` included); one that reads them
+    /// (`budget = self.budget.clone()`) is evaluated per call, and shares what the
+    /// values share.
     fn budget(&self) -> TokenStream {
         let Some(expr) = &self.args.budget else { return TokenStream::new() };
         let budget = local("__retry_budget");
         let range = span_range(expr, expr.span());
         let k = respan(&self.krate, range.0);
-        let deposit = call(quote_spanned!(range.1=> #k::__private::deposit), expr.to_token_stream(), range);
-        quote!(let #budget = #deposit;)
+        if self.names_generics(expr) || self.names_call_values(expr) {
+            let deposit = call(quote_spanned!(range.1=> #k::__private::deposit), expr.to_token_stream(), range);
+            return quote!(let #budget = #deposit;);
+        }
+        let once = call(quote_spanned!(range.1=> #k::__private::budget_once), expr.to_token_stream(), range);
+        let shared = Ident::new("__RETRY_BUDGET", Span::mixed_site());
+        quote! {
+            static #shared: #k::__private::LazyBudget = #k::__private::LazyBudget::new(|| #once);
+            let #budget = #k::__private::deposit_shared(&#shared);
+        }
+    }
+
+    /// Whether `expr` names `self` or one of the function's arguments.
+    fn names_call_values(&self, expr: &syn::Expr) -> bool {
+        crate::valid::names_call_values(expr.to_token_stream(), self.func).is_some()
     }
 
     fn attempts(&self) -> TokenStream {
@@ -299,7 +333,62 @@ impl<'a> Expansion<'a> {
                 let k = respan(k, *span);
                 quote_spanned!(*span=> #k::__private::Option::None)
             }
+            Some(Attempts::Const(expr)) => {
+                let range = span_range(expr, expr.span());
+                if self.names_generics(expr) {
+                    // `Self::ATTEMPTS`, `N`: only an inline `const` block may name
+                    // them, evaluated when the function is compiled for its types.
+                    let k = respan(k, range.0);
+                    let checked =
+                        call(quote_spanned!(range.1=> #k::__private::attempts), expr.to_token_stream(), range);
+                    quote_spanned!(range.0=> const { #checked })
+                } else {
+                    attempts_const().to_token_stream()
+                }
+            }
         }
+    }
+
+    /// With `attempts = <constant expression>` that names no generic parameter:
+    /// the item that evaluates it, `const __RETRY_ATTEMPTS: Option<u32> = ..;`.
+    /// Item constants are evaluated by `cargo check` too, so a zero fails there,
+    /// at the expression, with the message of `__private::attempts`.
+    fn attempts_item(&self) -> TokenStream {
+        let Some(Attempts::Const(expr)) = &self.args.attempts else { return TokenStream::new() };
+        if self.names_generics(expr) {
+            return TokenStream::new();
+        }
+        let range = span_range(expr, expr.span());
+        let k = respan(&self.krate, range.0);
+        let checked = call(quote_spanned!(range.1=> #k::__private::attempts), expr.to_token_stream(), range);
+        let (name, option) = (attempts_const(), quote!(#k::__private::Option<u32>));
+        quote_spanned!(range.0=> const #name: #option = #checked;)
+    }
+
+    /// Whether `expr` names `Self` or one of the function's generic parameters,
+    /// which an item inside the function cannot see.
+    fn names_generics(&self, expr: &syn::Expr) -> bool {
+        let generics: Vec<String> = self
+            .func
+            .sig
+            .generics
+            .params
+            .iter()
+            .filter_map(|param| match param {
+                syn::GenericParam::Type(ty) => Some(ty.ident.to_string()),
+                syn::GenericParam::Const(c) => Some(c.ident.to_string()),
+                syn::GenericParam::Lifetime(_) => None,
+            })
+            .chain(["Self".to_owned()])
+            .collect();
+        fn mentions(tokens: TokenStream, names: &[String]) -> bool {
+            tokens.into_iter().any(|token| match token {
+                TokenTree::Ident(ident) => names.iter().any(|name| ident == name),
+                TokenTree::Group(group) => mentions(group.stream(), names),
+                _ => false,
+            })
+        }
+        mentions(expr.to_token_stream(), &generics)
     }
 
     fn timeout(&self) -> TokenStream {
@@ -376,18 +465,37 @@ impl<'a> Expansion<'a> {
         let range = span_range(&value, on.span());
         let k = respan(&self.krate, range.0);
         let check = Ident::new(check, range.0);
-        let argument = match on {
+        match on {
+            // Checked by one trait each, whose message says what a type in `on`
+            // must be: one error, where `error_type::<T>()`'s `T: Error` and then
+            // the matcher check gave two.
             On::Type(ty) => {
-                let function = Ident::new("error_type", range.0);
-                call(quote_spanned!(range.1=> #k::__private::#function::<#ty>), quote!(), range)
+                let name = if self.names_anyhow() { "anyhow_matcher" } else { "type_matcher" };
+                let function = Ident::new(name, range.0);
+                call(quote_spanned!(range.1=> #k::__private::#function::<#error_type, #ty, _>), quote!(), range)
             }
             On::Types(tuple) => {
-                let function = Ident::new("error_types", range.0);
-                call(quote_spanned!(range.1=> #k::__private::#function::<#tuple>), quote!(), range)
+                let name = if self.names_anyhow() { "anyhow_types_matcher" } else { "types_matcher" };
+                let function = Ident::new(name, range.0);
+                call(quote_spanned!(range.1=> #k::__private::#function::<#error_type, #tuple, _>), quote!(), range)
             }
-            On::Closure(_) | On::Value(_) => value,
-        };
-        call(quote_spanned!(range.1=> #k::__private::#check::<#error_type, _, _>), argument, range)
+            On::Closure(_) | On::Value(_) => {
+                call(quote_spanned!(range.1=> #k::__private::#check::<#error_type, _, _>), value, range)
+            }
+        }
+    }
+
+    /// Whether the return type names `anyhow` (`anyhow::Result<T>`,
+    /// `Result<T, anyhow::Error>`): its matcher then says which feature it needs.
+    fn names_anyhow(&self) -> bool {
+        fn mentions(tokens: TokenStream) -> bool {
+            tokens.into_iter().any(|token| match token {
+                TokenTree::Ident(ident) => ident == "anyhow",
+                TokenTree::Group(group) => mentions(group.stream()),
+                _ => false,
+            })
+        }
+        self.func.written_return_type().is_some_and(|ty| mentions(ty.to_token_stream()))
     }
 
     fn name(&self) -> TokenStream {

@@ -40,7 +40,7 @@ use proc_macro::TokenStream;
 /// | key | value | default |
 /// |---|---|---|
 /// | `on` (required) | an error type `std::io::Error`, a tuple `(A, B)`, a closure <code>\|e\| ..</code> returning `bool` or `Decision`, a predicate function `is_transient`, or any value implementing `RetryOn` | — |
-/// | `attempts` | a whole-number literal of at least 1, or `None` | 10 |
+/// | `attempts` | a number of at least 1 (a literal, or a constant expression of type `u32`), or `None` | 10 |
 /// | `timeout` | a duration, or `None` | 45 s |
 /// | `wait_initial`, `wait_max`, `wait_jitter` | a duration | 100 ms, 45 s, 1 s |
 /// | `wait_exp_base` | a number of at least 1 | 2 |
@@ -48,6 +48,8 @@ use proc_macro::TokenStream;
 /// | `name` | a string literal | `module::path::function` (methods: `Type::method`) |
 /// | `crate` | the path to retry-core | `::retry_core` |
 /// | `sleeper` | an async sleeper (`async fn` only) | tokio's, with the `tokio` feature |
+/// | `budget` | a retry budget, evaluated once per function and shared by its calls | none |
+/// | `on_retry` | a hook for this function's retries, beside the global ones | none |
 ///
 /// A duration is a number of seconds (`10`, `2.5`), a string with a unit
 /// (`"1500ms"`, `"2s"`, `"3m"`), or any expression of type `Duration`. No

@@ -85,6 +85,27 @@ async fn testing_mode_in_a_task_scope() {
 
 // ---- every duration form, measured on the paused clock ------------------------
 
+// ---- timeout = 0: no retry, on either clock ----------------------------------
+
+#[retry(on = io::Error, timeout = 0, wait_initial = 0, wait_jitter = 0)]
+async fn zero_timeout(counter: &Counter) -> io::Result<u32> {
+    counter.fail_until(100).await
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_zero_timeout_allows_no_retry_on_the_paused_clock() {
+    let counter = Counter::default();
+    assert!(zero_timeout(&counter).await.is_err());
+    assert_eq!(counter.calls(), 1, "the zero waits never move the paused clock");
+}
+
+#[tokio::test]
+async fn a_zero_timeout_allows_no_retry_on_the_real_clock() {
+    let counter = Counter::default();
+    assert!(zero_timeout(&counter).await.is_err());
+    assert_eq!(counter.calls(), 1);
+}
+
 #[retry(on = io::Error, attempts = 3, wait_initial = 2, wait_exp_base = 1, wait_jitter = 0)]
 async fn int_seconds(counter: &Counter) -> io::Result<u32> {
     counter.fail_until(100).await

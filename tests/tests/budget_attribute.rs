@@ -87,3 +87,91 @@ async fn async_send_check() -> io::Result<u32> {
     tokio::task::yield_now().await;
     Ok(7)
 }
+
+/// A budget of a fixed number of retries, that counts how many were built.
+#[derive(Debug)]
+struct Tokens(AtomicU32);
+
+static TOKENS_BUILT: AtomicU32 = AtomicU32::new(0);
+
+impl Tokens {
+    fn new(tokens: u32) -> Self {
+        TOKENS_BUILT.fetch_add(1, Ordering::Relaxed);
+        Tokens(AtomicU32::new(tokens))
+    }
+}
+
+impl retry_core::budget::RetryBudget for Tokens {
+    fn deposit(&self) {}
+    fn withdraw(&self) -> bool {
+        self.0.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1)).is_ok()
+    }
+}
+
+// The spelling rustc's suggestions lead to: an expression that builds a budget.
+#[retry(on = io::Error, budget = Arc::new(Tokens::new(10)), attempts = 3, wait_initial = 0, wait_jitter = 0)]
+fn built_in_the_attribute(calls: &AtomicU32) -> io::Result<()> {
+    calls.fetch_add(1, Ordering::Relaxed);
+    Err(io::Error::other("down"))
+}
+
+#[test]
+fn a_budget_expression_is_evaluated_once_and_shared_by_every_call() {
+    let calls = AtomicU32::new(0);
+    for _ in 0..100 {
+        assert!(built_in_the_attribute(&calls).is_err());
+    }
+    // Ten retries in all: five calls of 3 attempts, then 95 of one. A budget per
+    // call would have allowed 300 attempts.
+    assert_eq!(calls.load(Ordering::Relaxed), 110);
+    assert_eq!(TOKENS_BUILT.load(Ordering::Relaxed), 1);
+}
+
+/// A client that holds its own budget: `budget = self.budget.clone()` reads the
+/// call's `self`, so it is evaluated per call, and the clones share the bucket.
+struct Client {
+    budget: Arc<Tokens>,
+}
+
+impl Client {
+    #[retry(on = io::Error, budget = self.budget.clone(), attempts = 3, wait_initial = 0, wait_jitter = 0)]
+    fn get(&self, calls: &AtomicU32) -> io::Result<()> {
+        calls.fetch_add(1, Ordering::Relaxed);
+        Err(io::Error::other("down"))
+    }
+}
+
+#[test]
+fn a_budget_read_from_self_is_the_instance_budget() {
+    let (a, b) = (
+        Client { budget: Arc::new(Tokens(AtomicU32::new(2))) },
+        Client { budget: Arc::new(Tokens(AtomicU32::new(0))) },
+    );
+    let calls = AtomicU32::new(0);
+    for _ in 0..3 {
+        assert!(a.get(&calls).is_err());
+    }
+    assert_eq!(calls.load(Ordering::Relaxed), 5, "3 attempts, then 1 and 1: a's two tokens are shared");
+    let calls = AtomicU32::new(0);
+    assert!(b.get(&calls).is_err());
+    assert_eq!(calls.load(Ordering::Relaxed), 1, "b has its own, empty budget");
+}
+
+// An owned budget: evaluated once, at the first call, and kept for every call.
+#[retry(on = io::Error, budget = one_retry_per_call(), wait_initial = 0, wait_jitter = 0)]
+fn owned_budget(failures_left: &AtomicU32, calls: &AtomicU32) -> io::Result<u32> {
+    calls.fetch_add(1, Ordering::Relaxed);
+    match failures_left.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1)) {
+        Ok(_) => Err(io::Error::other("flaky")),
+        Err(_) => Ok(calls.load(Ordering::Relaxed)),
+    }
+}
+
+#[test]
+fn an_owned_budget_is_built_once_and_banks_across_calls() {
+    for _ in 0..3 {
+        assert_eq!(owned_budget(&AtomicU32::new(0), &AtomicU32::new(0)).unwrap(), 1);
+    }
+    // Its own deposit and the three banked pay for four retries: one shared budget.
+    assert_eq!(owned_budget(&AtomicU32::new(4), &AtomicU32::new(0)).unwrap(), 5);
+}

@@ -148,3 +148,22 @@ fn hooks_do_not_run_on_success_or_on_the_final_failure() {
     free_function(&mut 10).unwrap();
     assert_eq!(recording.seen().len(), 2, "a first-time success runs no hook");
 }
+
+static PER_CALL: Mutex<Vec<(String, u32)>> = Mutex::new(Vec::new());
+
+#[retry(on = io::Error, attempts = 3, wait_initial = 0, wait_jitter = 0,
+        on_retry = |retry| PER_CALL.lock().unwrap().push((retry.name.to_owned(), retry.retry_num)))]
+fn with_a_per_call_hook() -> io::Result<()> {
+    Err(io::Error::other("down"))
+}
+
+#[test]
+fn on_retry_runs_beside_the_global_hooks() {
+    let _recording = Recording::start();
+    PER_CALL.lock().unwrap().clear();
+    assert!(with_a_per_call_hook().is_err());
+    let name = format!("{}::with_a_per_call_hook", module_path!());
+    assert_eq!(*PER_CALL.lock().unwrap(), [(name.clone(), 1), (name.clone(), 2)]);
+    let global: Vec<u32> = SEEN.lock().unwrap().iter().filter(|s| s.0 == name).map(|s| s.1).collect();
+    assert_eq!(global, [1, 2], "the global hooks still ran");
+}

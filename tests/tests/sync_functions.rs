@@ -88,6 +88,55 @@ fn attempts_counts_the_first_call() {
     assert_eq!(counter.calls(), 3);
 }
 
+/// The limit of the constant-`attempts` tests.
+const ATTEMPTS: u32 = 2;
+
+#[retry(on = io::Error, attempts = ATTEMPTS + 2, wait_initial = 0, wait_jitter = 0)]
+fn constant_attempts(counter: &Counter) -> io::Result<u32> {
+    counter.fail_until(100)
+}
+
+struct Limited;
+
+impl Limited {
+    const ATTEMPTS: u32 = 3;
+
+    #[retry(on = io::Error, attempts = Self::ATTEMPTS, wait_initial = 0, wait_jitter = 0)]
+    fn call(&self, counter: &Counter) -> io::Result<u32> {
+        counter.fail_until(100)
+    }
+}
+
+#[retry(on = io::Error, attempts = N, wait_initial = 0, wait_jitter = 0)]
+fn generic_attempts<const N: u32>(counter: &Counter) -> io::Result<u32> {
+    counter.fail_until(100)
+}
+
+#[test]
+fn attempts_takes_a_constant_expression() {
+    let counter = Counter::default();
+    assert!(constant_attempts(&counter).is_err());
+    assert_eq!(counter.calls(), 4);
+    let counter = Counter::default();
+    assert!(Limited.call(&counter).is_err());
+    assert_eq!(counter.calls(), 3);
+    let counter = Counter::default();
+    assert!(generic_attempts::<5>(&counter).is_err());
+    assert_eq!(counter.calls(), 5);
+}
+
+#[retry(on = io::Error, timeout = 0, wait_initial = 0, wait_jitter = 0)]
+fn zero_timeout(counter: &Counter) -> io::Result<u32> {
+    counter.fail_until(100)
+}
+
+#[test]
+fn a_zero_timeout_allows_no_retry() {
+    let counter = Counter::default();
+    assert!(zero_timeout(&counter).is_err());
+    assert_eq!(counter.calls(), 1);
+}
+
 #[retry(on = io::Error, attempts = 1)]
 fn one_attempt(counter: &Counter) -> io::Result<u32> {
     counter.fail_until(100)

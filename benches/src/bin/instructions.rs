@@ -4,7 +4,8 @@
 //!
 //! `instructions <subject> <n>`, where subject is one of `plain_sync`,
 //! `ours_sync`, `backon_sync`, `plain_pure_sync`, `ours_pure_sync`,
-//! `plain_call_sync`, `ours_call_sync`, `plain_async`, `ours_async`, `backon_async`,
+//! `plain_call_sync`, `ours_call_sync`, `plain_policy_sync` (the same as
+//! `plain_sync`), `ours_policy_sync` (`Retry::call` of a static policy), `plain_async`, `ours_async`, `backon_async`,
 //! `tokio_retry2_async`, `plain_ready_async`, `ours_ready_async`,
 //! `plain_unfolded_ready_async`; or `ours_retry9`, `backon_retry9`: a sync call that
 //! fails 9 times, then succeeds (testing mode and hooks off for ours, zero delay
@@ -15,7 +16,7 @@
 
 use retry_benches::{
     Hooks, backon_async, backon_flaky_sync_nosleep, backon_sync, ours_async, ours_async_ready, ours_call_sync,
-    ours_flaky_async, ours_flaky_sync, ours_pure_sync, ours_sync, plain_async, plain_async_ready,
+    ours_flaky_async, ours_flaky_sync, ours_policy_sync, ours_pure_sync, ours_sync, plain_async, plain_async_ready,
     plain_async_ready_unfolded, plain_call_sync, plain_pure_sync, plain_sync, poll_once, run_flaky, testing_mode,
     tokio_retry2_async,
 };
@@ -47,6 +48,8 @@ fn main() -> ExitCode {
         "ours_pure_sync" => ours_pure_sync,
         "plain_call_sync" => plain_call_sync,
         "ours_call_sync" => ours_call_sync,
+        "plain_policy_sync" => plain_sync,
+        "ours_policy_sync" => ours_policy_sync,
         "plain_async" => |x| poll_once(plain_async(x)),
         "ours_async" => |x| poll_once(ours_async(x)),
         "plain_ready_async" => |x| poll_once(plain_async_ready(x)),

@@ -100,7 +100,11 @@ use std::time::Duration;
 /// let b = ConstantBackoff::new(Duration::from_millis(50));
 /// assert_eq!(b.wait(3, Duration::ZERO, &mut Rng::seeded(0)), Duration::from_millis(50));
 /// ```
-pub trait Backoff {
+///
+/// A strategy is `Send + Sync`: a policy is shared between threads, and an
+/// [`Attempt`](crate::Attempt), which an async block may hold across an `.await`,
+/// borrows it to draw [`next_wait`](crate::Attempt::next_wait) on demand.
+pub trait Backoff: Send + Sync {
     /// The wait before retry `retry_num`.
     fn wait(&self, retry_num: u32, previous: Duration, rng: &mut Rng) -> Duration;
 }

@@ -6,6 +6,7 @@ use crate::matching::{Decision, RetryOn};
 use crate::switches;
 use crate::{Retry, Rng};
 use std::fmt::Debug;
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// What the loop does after a failure, when it keeps the error itself.
@@ -56,38 +57,35 @@ pub struct CallState {
     first_failure: Option<Instant>,
     waited: Nanos,
     previous: Nanos,
-    upcoming: Nanos,
-    rng: Option<Rng>,
+    /// The random source's state, seeded at the first draw (a failure, or an
+    /// [`Attempt::next_wait`] that peeks): an `Attempt`, which borrows the state,
+    /// can seed it, and the draw after the failure then starts from the same
+    /// state, so the wait it announced is the one drawn.
+    rng: RngSlot,
+    /// Whether `on` accepted the error of the last [`step`](Self::step).
+    accepted: bool,
 }
 
-/// A duration in saturating nanoseconds; `Nanos::NONE` marks "not drawn yet".
+/// A duration in saturating nanoseconds.
 ///
 /// `CallState` lives inside every annotated `async fn`'s future, so it is kept
-/// small: three `u64`s instead of two `Duration`s and an `Option<Duration>`.
+/// small: two `u64`s instead of two `Duration`s.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Nanos(u64);
 
 impl Nanos {
-    const NONE: Nanos = Nanos(u64::MAX);
-
-    /// Saturates one below the sentinel: 584 years is "forever" for a wait.
+    /// Saturates at `u64::MAX` nanoseconds: 584 years is "forever" for a wait.
     #[inline]
     fn from(duration: Duration) -> Nanos {
         // In u64, not through `as_nanos`' u128: this runs at every retry.
         let nanos =
             duration.as_secs().checked_mul(1_000_000_000).and_then(|n| n.checked_add(duration.subsec_nanos().into()));
-        Nanos(nanos.unwrap_or(u64::MAX).min(u64::MAX - 1))
+        Nanos(nanos.unwrap_or(u64::MAX))
     }
 
     #[inline]
     fn get(self) -> Duration {
         Duration::from_nanos(self.0)
-    }
-
-    #[inline]
-    fn take(&mut self) -> Option<Duration> {
-        let taken = std::mem::replace(self, Nanos::NONE);
-        (taken != Nanos::NONE).then(|| taken.get())
     }
 }
 
@@ -106,8 +104,8 @@ impl CallState {
             first_failure: None,
             waited: Nanos(0),
             previous: Nanos(0),
-            upcoming: Nanos::NONE,
-            rng: None,
+            rng: RngSlot::new(),
+            accepted: false,
         }
     }
 
@@ -129,9 +127,30 @@ impl CallState {
         *self = CallState {
             earlier_attempts: self.attempts_made(),
             waited: self.waited,
-            rng: self.rng.take(),
+            rng: std::mem::take(&mut self.rng),
             ..CallState::new()
         };
+    }
+
+    /// Whether `on` accepted the error of the last [`step`](Self::step) (or
+    /// [`on_failure`](Self::on_failure)), whatever the step then decided: a loop
+    /// that runs a callback for every error `on` accepts (redis-py's `fail`) reads
+    /// this instead of asking `on` a second time. `false` before the first step.
+    ///
+    /// ```
+    /// use retry_core::{CallState, Retry, Step, backoff::NoBackoff};
+    /// use std::{io, time::Instant};
+    ///
+    /// let policy = Retry::new(NoBackoff, 0).on(|e: &io::Error| e.kind() == io::ErrorKind::TimedOut);
+    /// let mut state = CallState::new();
+    /// let timed_out = io::Error::from(io::ErrorKind::TimedOut);
+    /// assert!(matches!(state.step(&policy, &timed_out, Instant::now), Step::GiveUp(_)));
+    /// assert!(state.accepted(), "retryable, though no attempt is left");
+    /// assert_eq!(state.step(&policy, &io::Error::other("bad request"), Instant::now), Step::Return);
+    /// assert!(!state.accepted());
+    /// ```
+    pub fn accepted(&self) -> bool {
+        self.accepted
     }
 
     /// The sum of the waits scheduled so far.
@@ -192,10 +211,14 @@ impl CallState {
         E: Debug,
     {
         let forced_wait = match policy.on.decide(error) {
-            Decision::Stop => return Step::Return,
+            Decision::Stop => {
+                self.accepted = false;
+                return Step::Return;
+            }
             Decision::Retry => None,
             Decision::RetryAfter(wait) => Some(wait),
         };
+        self.accepted = true;
         let switches = switches::in_force();
         if !switches.active {
             return Step::Return;
@@ -210,12 +233,11 @@ impl CallState {
             return Step::GiveUp(GiveUpReason::Attempts);
         }
 
-        // Testing mode waits nothing, so it draws no backoff unless the attempt
-        // already peeked at it (the draw was most of the cost of a zero-wait retry).
-        let backoff_wait = match (self.upcoming.take(), switches.testing) {
-            (Some(drawn), _) => Some(drawn),
-            (None, Some(_)) => None,
-            (None, None) => Some(self.draw(policy, retry_num)),
+        // Testing mode waits nothing, so it draws no backoff (the draw was most
+        // of the cost of a zero-wait retry).
+        let backoff_wait = match switches.testing {
+            Some(_) => None,
+            None => Some(self.draw(policy, retry_num)),
         };
         let wait = match switches.testing {
             Some(_) => Duration::ZERO,
@@ -227,7 +249,12 @@ impl CallState {
         {
             let now = now();
             let since_first_failure = now.saturating_duration_since(*self.first_failure.get_or_insert(now));
-            if since_first_failure.saturating_add(wait) > timeout {
+            // A failure at or past the deadline is not retried, and neither is one
+            // whose wait would end past it. The first rule decides zero waits:
+            // without it, `timeout = 0` (or any deadline, with zero waits) would
+            // retry as long as the clock does not move, which a paused test clock
+            // never does, and stop after one retry on a real one.
+            if since_first_failure >= timeout || since_first_failure.saturating_add(wait) > timeout {
                 return Step::GiveUp(GiveUpReason::Deadline);
             }
         }
@@ -249,6 +276,9 @@ impl CallState {
             self.previous = Nanos::from(drawn);
         }
         self.report(policy, retry_num, wait, error, instrument::run);
+        if let Some(hook) = &policy.on_retry {
+            policy.name.with_str(|name| hook(&self.details(name, retry_num, wait, error)));
+        }
         self.waited = Nanos::from(self.waited.get().saturating_add(wait));
         Step::Retry(wait)
     }
@@ -263,33 +293,121 @@ impl CallState {
         run: fn(&RetryDetails<'_>),
     ) {
         if instrument::enabled() {
-            policy.name.with_str(|name| {
-                run(&RetryDetails {
-                    name,
-                    retry_num,
-                    wait_for: wait,
-                    waited_so_far: self.waited.get(),
-                    caused_by: error,
-                    error_type: instrument::error_type_name::<E>(),
-                })
-            });
+            policy.name.with_str(|name| run(&self.details(name, retry_num, wait, error)));
         }
     }
 
-    /// The next attempt's number and its would-be wait, for blocks that show them.
-    pub fn attempt<B: Backoff, O, S>(&mut self, policy: &Retry<B, O, S>) -> Attempt {
-        let num = self.retries.saturating_add(1);
-        let next_wait = match self.upcoming.take() {
-            Some(wait) => wait,
-            None => self.draw(policy, num),
-        };
-        self.upcoming = Nanos::from(next_wait);
-        Attempt { num, next_wait }
+    fn details<'a, E: Debug>(&self, name: &'a str, retry_num: u32, wait: Duration, error: &'a E) -> RetryDetails<'a> {
+        RetryDetails {
+            name,
+            retry_num,
+            wait_for: wait,
+            waited_so_far: self.waited.get(),
+            caused_by: error,
+            error_type: instrument::error_type_name::<E>(),
+        }
+    }
+
+    /// The next attempt's number and, on demand, its would-be wait, for blocks
+    /// that show them. Nothing is drawn here: the wait is drawn when
+    /// [`Attempt::next_wait`] asks for it, or at the failure.
+    pub fn attempt<'a, B: Backoff, O, S>(&'a self, policy: &'a Retry<B, O, S>) -> Attempt<'a> {
+        Attempt { num: self.retries.saturating_add(1), state: self, backoff: &policy.backoff, seed: policy.seed }
+    }
+
+    /// The random source's state, seeded (from `seed`, else from entropy) if it
+    /// was not yet.
+    #[inline]
+    pub(super) fn rng_state(&self, seed: Option<u64>) -> u64 {
+        self.rng.get_or_seed(seed)
+    }
+
+    /// The wait the backoff gives retry `retry_num` from the random source's
+    /// current state, without moving it on: what [`draw`](Self::draw) will return.
+    pub(super) fn peek(&self, backoff: &dyn Backoff, seed: Option<u64>, retry_num: u32) -> Duration {
+        let mut rng = Rng::seeded(self.rng_state(seed));
+        backoff.wait(retry_num, self.previous.get(), &mut rng)
     }
 
     fn draw<B: Backoff, O, S>(&mut self, policy: &Retry<B, O, S>, retry_num: u32) -> Duration {
-        let rng = self.rng.get_or_insert_with(|| policy.seed.map_or_else(Rng::from_entropy, Rng::seeded));
-        policy.backoff.wait(retry_num, self.previous.get(), rng)
+        let mut rng = Rng::seeded(self.rng.get_mut(policy.seed));
+        let wait = policy.backoff.wait(retry_num, self.previous.get(), &mut rng);
+        self.rng.set(rng.state());
+        wait
+    }
+}
+
+/// The random source's state, seeded once, through `&self` (by an [`Attempt`]
+/// that peeks) or `&mut self` (the draw at a failure). Atomics, not a `OnceLock`:
+/// they have no destructor, so an annotated `async fn`'s future that holds the
+/// call's state gets no drop glue from it.
+#[derive(Debug)]
+struct RngSlot {
+    state: AtomicU64,
+    phase: AtomicU8,
+}
+
+impl RngSlot {
+    const UNSEEDED: u8 = 0;
+    const SEEDING: u8 = 1;
+    const SEEDED: u8 = 2;
+
+    const fn new() -> Self {
+        RngSlot { state: AtomicU64::new(0), phase: AtomicU8::new(Self::UNSEEDED) }
+    }
+
+    fn seed(seed: Option<u64>) -> u64 {
+        seed.map_or_else(Rng::from_entropy, Rng::seeded).state()
+    }
+
+    /// The state, seeded first if it was not: exactly once, even if copies of
+    /// one `Attempt` peek from several threads at once.
+    fn get_or_seed(&self, seed: Option<u64>) -> u64 {
+        match self.phase.compare_exchange(Self::UNSEEDED, Self::SEEDING, Ordering::Acquire, Ordering::Acquire) {
+            Ok(_) => {
+                let state = Self::seed(seed);
+                self.state.store(state, Ordering::Relaxed);
+                self.phase.store(Self::SEEDED, Ordering::Release);
+                state
+            }
+            Err(_) => {
+                // Another thread is hashing a seed: a few nanoseconds.
+                while self.phase.load(Ordering::Acquire) != Self::SEEDED {
+                    std::hint::spin_loop();
+                }
+                self.state.load(Ordering::Relaxed)
+            }
+        }
+    }
+
+    /// [`get_or_seed`](Self::get_or_seed) without atomic operations.
+    fn get_mut(&mut self, seed: Option<u64>) -> u64 {
+        if *self.phase.get_mut() != Self::SEEDED {
+            self.set(Self::seed(seed));
+        }
+        *self.state.get_mut()
+    }
+
+    fn set(&mut self, state: u64) {
+        *self.state.get_mut() = state;
+        *self.phase.get_mut() = Self::SEEDED;
+    }
+
+    fn is_seeded(&self) -> bool {
+        self.phase.load(Ordering::Acquire) == Self::SEEDED
+    }
+}
+
+impl Clone for RngSlot {
+    fn clone(&self) -> Self {
+        let phase = if self.is_seeded() { Self::SEEDED } else { Self::UNSEEDED };
+        RngSlot { state: AtomicU64::new(self.state.load(Ordering::Relaxed)), phase: AtomicU8::new(phase) }
+    }
+}
+
+impl Default for RngSlot {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -346,6 +464,23 @@ mod tests {
     }
 
     #[test]
+    fn a_zero_timeout_allows_no_retry_even_with_zero_waits() {
+        let policy = Retry::new(NoBackoff, None).on(error_type::<io::Error>());
+        let policy = Retry { timeout: Some(Duration::ZERO), ..policy };
+        let at = Instant::now();
+        let mut state = CallState::new();
+        assert_eq!(state.step(&policy, &io::Error::other("a"), || at), Step::GiveUp(GiveUpReason::Deadline));
+
+        // A deadline reached with zero waits, on a clock that does not move otherwise.
+        let policy = Retry { timeout: Some(Duration::from_secs(1)), ..policy };
+        let mut state = CallState::new();
+        assert_eq!(state.step(&policy, &io::Error::other("a"), || at), Step::Retry(Duration::ZERO));
+        assert_eq!(state.step(&policy, &io::Error::other("b"), || at), Step::Retry(Duration::ZERO));
+        let later = at + Duration::from_secs(1);
+        assert_eq!(state.step(&policy, &io::Error::other("c"), || later), Step::GiveUp(GiveUpReason::Deadline));
+    }
+
+    #[test]
     fn the_clock_is_read_only_when_a_deadline_needs_it() {
         let no_deadline = Retry::new(NoBackoff, 3).on(error_type::<io::Error>());
         let mut state = CallState::new();
@@ -356,21 +491,48 @@ mod tests {
     #[test]
     fn default_has_no_wait_drawn_yet() {
         let policy = Retry::builder().seed(5).build().unwrap();
-        let (mut a, mut b) = (CallState::default(), CallState::new());
+        let (a, b) = (CallState::default(), CallState::new());
         assert_eq!(a.attempt(&policy), b.attempt(&policy));
         assert!(a.attempt(&policy).next_wait() >= Duration::from_millis(100), "drawn from the backoff, not zero");
     }
 
     #[test]
-    fn waits_saturate_below_the_sentinel() {
-        assert_eq!(Nanos::from(Duration::MAX), Nanos(u64::MAX - 1));
-        assert_eq!(Nanos::from(Duration::new(u64::MAX / 1_000_000_000, 999_999_999)), Nanos(u64::MAX - 1));
+    fn an_attempt_draws_nothing_until_asked() {
+        let policy = Retry::builder().build().unwrap().on(error_type::<io::Error>());
+        let state = CallState::new();
+        let attempt = state.attempt(&policy);
+        assert_eq!(attempt.num(), 1);
+        assert!(!state.rng.is_seeded(), "a success seeds nothing");
+        let announced = attempt.next_wait();
+        assert!(state.rng.is_seeded(), "peeking seeds");
+        assert_eq!(attempt.next_wait(), announced, "peeking twice draws the same wait");
+        let mut state = state;
+        assert_eq!(state.step(&policy, &io::Error::other("a"), Instant::now), Step::Retry(announced));
+    }
+
+    #[test]
+    fn on_decides_once_per_step() {
+        let asked = AtomicU32::new(0);
+        let policy = Retry::new(NoBackoff, 1).on(|_: &io::Error| {
+            asked.fetch_add(1, Ordering::Relaxed);
+            true
+        });
+        let mut state = CallState::new();
+        assert!(!state.accepted());
+        assert_eq!(state.step(&policy, &io::Error::other("a"), Instant::now), Step::Retry(Duration::ZERO));
+        assert!(state.accepted());
+        assert_eq!(state.step(&policy, &io::Error::other("b"), Instant::now), Step::GiveUp(GiveUpReason::Attempts));
+        assert!(state.accepted());
+        assert_eq!(asked.load(Ordering::Relaxed), 2);
+    }
+
+    #[test]
+    fn waits_saturate() {
+        assert_eq!(Nanos::from(Duration::MAX), Nanos(u64::MAX));
+        assert_eq!(Nanos::from(Duration::new(u64::MAX / 1_000_000_000, 999_999_999)), Nanos(u64::MAX));
         assert_eq!(Nanos::from(Duration::new(18_446_744_073, 709_551_613)), Nanos(u64::MAX - 2), "exact, not clamped");
         assert_eq!(Nanos::from(Duration::new(3, 250)), Nanos(3_000_000_250));
         assert_eq!(Nanos::from(Duration::ZERO).get(), Duration::ZERO);
-        let mut n = Nanos::from(Duration::MAX);
-        assert!(n.take().is_some());
-        assert_eq!(n.take(), None);
     }
 
     #[test]

@@ -343,6 +343,28 @@ pub fn set_hooks(hooks: impl IntoIterator<Item = Arc<dyn RetryHook>>) {
     STATE.store(state, Ordering::Release);
 }
 
+/// Adds `hook` to the hooks in force, keeping the others: the default hooks
+/// (Prometheus, tracing) if none were set, else those of [`set_hooks`]. After
+/// [`disable_hooks`], `hook` is the only one.
+///
+/// ```
+/// use retry_core::instrument::{RetryDetails, active_hooks, add_hook, default_hooks, reset_hooks};
+///
+/// add_hook(|retry: &RetryDetails<'_>| eprintln!("{} retries in {:?}", retry.name, retry.wait_for));
+/// assert_eq!(active_hooks().len(), default_hooks().len() + 1, "the defaults stay");
+/// reset_hooks();
+/// ```
+pub fn add_hook(hook: impl RetryHook + 'static) {
+    let hook: Arc<dyn RetryHook> = Arc::new(hook);
+    let mut slot = HOOKS.write().unwrap_or_else(PoisonError::into_inner);
+    let hooks: Hooks = match slot.as_ref() {
+        Some(hooks) => hooks.iter().cloned().chain([hook]).collect(),
+        None => default_hooks().into_iter().chain([hook]).collect(),
+    };
+    *slot = Some(hooks);
+    STATE.store(SET, Ordering::Release);
+}
+
 /// Switches instrumentation off: retries run no hook at all.
 ///
 /// ```

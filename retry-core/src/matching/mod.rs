@@ -75,6 +75,7 @@ impl From<bool> for Decision {
     message = "`{Self}` cannot decide whether to retry a `{E}`",
     label = "not a matcher for `{E}`",
     note = "`on` takes an error type (`on = std::io::Error`), a tuple of types, or a closure `|e: &{E}| -> bool` (or `-> retry_core::Decision`)",
+    note = "an error type in `on` implements `std::error::Error` (or is the function's error type itself): it is looked for in the error and its `source()` chain; to decide from anything else (a message, a kind, a status), write a closure",
     note = "for a policy value: `Retry::default().on(retry_core::error_type::<MyError>())`"
 )]
 pub trait RetryOn<E, Marker> {

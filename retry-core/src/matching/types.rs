@@ -53,6 +53,21 @@ pub const fn error_types<L: TypeList>() -> ErrorTypes<L> {
     ErrorTypes(PhantomData)
 }
 
+impl<T> ErrorType<T> {
+    /// The matcher without the `T: Error` bound: its `RetryOn` impl checks it,
+    /// where the attribute reports it once.
+    pub(crate) const fn new() -> Self {
+        ErrorType(PhantomData)
+    }
+}
+
+impl<L> ErrorTypes<L> {
+    /// The matcher without the `L: TypeList` bound (see [`ErrorType::new`]).
+    pub(crate) const fn new() -> Self {
+        ErrorTypes(PhantomData)
+    }
+}
+
 impl<T> Clone for ErrorType<T> {
     fn clone(&self) -> Self {
         *self

@@ -83,7 +83,23 @@ impl<B> RetryBuilder<B> {
     }
 
     /// The most time retrying may add to a call, counted from the first failure
-    /// (default 45 s); `None` for no deadline.
+    /// (default 45 s); `None` for no deadline. A failure at or past the deadline
+    /// is not retried, so `Duration::ZERO` allows no retry at all, whatever the
+    /// clock (`attempts(1)` says that more plainly).
+    ///
+    /// ```
+    /// use retry_core::{Retry, error_type};
+    /// use std::{io, time::Duration};
+    ///
+    /// let policy = Retry::builder().timeout(Duration::ZERO).wait_initial(Duration::ZERO).wait_jitter(Duration::ZERO).build()?;
+    /// let mut calls = 0;
+    /// let _ = policy.on(error_type::<io::Error>()).call(|_| -> Result<(), _> {
+    ///     calls += 1;
+    ///     Err(io::Error::other("down"))
+    /// });
+    /// assert_eq!(calls, 1);
+    /// # Ok::<(), retry_core::ConfigError>(())
+    /// ```
     pub fn timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
         self.timeout = timeout.into();
         self
@@ -133,6 +149,7 @@ impl<B> RetryBuilder<B> {
             name: self.name,
             seed: self.seed,
             budget: None,
+            on_retry: None,
         })
     }
 }

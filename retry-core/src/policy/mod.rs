@@ -10,7 +10,7 @@ pub use builder::RetryBuilder;
 use crate::backoff::DefaultBackoff;
 use crate::budget::{RetryBudget, SharedBudget};
 use crate::engine::{CallableName, Declared};
-use crate::instrument::{self, CallableDetails};
+use crate::instrument::{self, CallableDetails, RetryDetails};
 use crate::sleep::DefaultSleeper;
 use std::fmt;
 use std::sync::Arc;
@@ -62,7 +62,12 @@ pub struct Retry<B = DefaultBackoff, O = Unset, S = DefaultSleeper> {
     pub(crate) budget: Option<SharedBudget>,
     /// Set for a named policy: whether its callable has been declared.
     pub(crate) declared: Option<Arc<Declared>>,
+    /// The per-call hook of [`on_retry`](Retry::on_retry).
+    pub(crate) on_retry: Option<OnRetry>,
 }
+
+/// A per-policy hook: [`Retry::on_retry`], `#[retry(on_retry = ..)]`.
+pub(crate) type OnRetry = Arc<dyn Fn(&RetryDetails<'_>) + Send + Sync>;
 
 /// The `on` of a policy that has not been told which errors to retry. It decides
 /// nothing, so calling such a policy is a compile error that says to add `.on(..)`:
@@ -87,6 +92,7 @@ impl Default for Retry {
             seed: None,
             budget: None,
             declared: None,
+            on_retry: None,
         }
     }
 }
@@ -113,6 +119,7 @@ impl<B, O, S> Retry<B, O, S> {
             seed: self.seed,
             budget: self.budget,
             declared: self.declared,
+            on_retry: self.on_retry,
         }
     }
 
@@ -128,6 +135,7 @@ impl<B, O, S> Retry<B, O, S> {
             seed: self.seed,
             budget: self.budget,
             declared: self.declared,
+            on_retry: self.on_retry,
         }
     }
 
@@ -174,6 +182,37 @@ impl<B, O, S> Retry<B, O, S> {
     /// ```
     pub fn budget(mut self, budget: impl Into<SharedBudget>) -> Self {
         self.budget = Some(budget.into());
+        self
+    }
+
+    /// Run `hook` at every retry this policy schedules, after the global hooks
+    /// ([`instrument`]) and before the wait: backon's `notify`, for one policy
+    /// (to print "retrying in 2 s", say) without touching the global hooks. It
+    /// runs even when the global hooks are off ([`instrument::disable_hooks`]), and,
+    /// like them, never on success, on the final failure, or when retrying is
+    /// switched off. A second call replaces the first hook.
+    ///
+    /// ```
+    /// use retry_core::{Retry, TestMode, error_type, set_testing};
+    /// use std::{io, sync::{Arc, Mutex}};
+    ///
+    /// let log = Arc::new(Mutex::new(Vec::new()));
+    /// let seen = log.clone();
+    /// let policy = Retry::builder()
+    ///     .attempts(3)
+    ///     .build()?
+    ///     .on(error_type::<io::Error>())
+    ///     .on_retry(move |retry| seen.lock().unwrap().push(format!("retry {}: {:?}", retry.retry_num, retry.caused_by)));
+    /// let _fast = set_testing(TestMode::new(3));
+    /// let _ = policy.call(|attempt| Err::<(), _>(io::Error::other(format!("down {}", attempt.num()))));
+    /// assert_eq!(*log.lock().unwrap(), [
+    ///     r#"retry 1: Custom { kind: Other, error: "down 1" }"#,
+    ///     r#"retry 2: Custom { kind: Other, error: "down 2" }"#,
+    /// ]);
+    /// # Ok::<(), retry_core::ConfigError>(())
+    /// ```
+    pub fn on_retry(mut self, hook: impl Fn(&RetryDetails<'_>) + Send + Sync + 'static) -> Self {
+        self.on_retry = Some(Arc::new(hook));
         self
     }
 
@@ -272,6 +311,7 @@ impl<B: fmt::Debug, O, S> fmt::Debug for Retry<B, O, S> {
             .field("name", &self.name)
             .field("seed", &self.seed)
             .field("budget", &self.budget)
+            .field("on_retry", &self.on_retry.as_ref().map(|_| "<hook>"))
             .finish()
     }
 }
@@ -286,7 +326,7 @@ pub fn from_attribute<B, O, S>(
     sleeper: S,
     name: CallableName,
 ) -> Retry<B, O, S> {
-    Retry { attempts, timeout, backoff, on, sleeper, name, seed: None, budget: None, declared: None }
+    Retry { attempts, timeout, backoff, on, sleeper, name, seed: None, budget: None, declared: None, on_retry: None }
 }
 
 /// The declaration flag of a policy named `name`; none for an unnamed block,

@@ -30,6 +30,7 @@ impl<B: Backoff> Retry<B, Unset, DefaultSleeper> {
             seed: None,
             budget: None,
             declared: None,
+            on_retry: None,
         }
     }
 }
@@ -37,7 +38,9 @@ impl<B: Backoff> Retry<B, Unset, DefaultSleeper> {
 impl<B: Backoff, O, S> Retry<B, O, S> {
     /// redis-py's `call_with_retry(do, fail)`: runs `op` until it succeeds or the
     /// policy gives up; `fail` runs on every failure that `on` accepts, the last
-    /// one included, before the wait (to drop a broken connection, say).
+    /// one included, before the wait (to drop a broken connection, say). `on`
+    /// decides once per failure: `fail` follows its answer
+    /// ([`CallState::accepted`](crate::CallState::accepted)).
     ///
     /// ```
     /// use retry_core::{Retry, backoff::NoBackoff, error_type};
@@ -79,7 +82,7 @@ impl<B: Backoff, O, S> Retry<B, O, S> {
                 Err(error) => error,
             };
             let step = state.step(self, &error, || sleeper.now());
-            if accepted(self, &error) {
+            if state.accepted() {
                 fail(&error);
             }
             match step {
@@ -112,7 +115,7 @@ impl<B: Backoff, O, S> Retry<B, O, S> {
                 Err(error) => error,
             };
             let step = state.step(self, &error, || self.sleeper.now());
-            if accepted(self, &error) {
+            if state.accepted() {
                 fail(&error).await;
             }
             match step {
@@ -125,10 +128,4 @@ impl<B: Backoff, O, S> Retry<B, O, S> {
             }
         }
     }
-}
-
-/// Whether `on` accepts the error: redis-py runs `fail` for its supported errors
-/// only, whatever the attempt count says.
-fn accepted<B, O: RetryOn<E, M>, S, E, M>(policy: &Retry<B, O, S>, error: &E) -> bool {
-    policy.on.decide(error) != crate::Decision::Stop
 }

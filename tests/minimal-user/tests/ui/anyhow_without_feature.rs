@@ -1,0 +1,11 @@
+use retry_core::retry;
+use std::io;
+
+#[retry(on = io::Error)]
+fn fetch() -> anyhow::Result<u32> {
+    Ok(1)
+}
+
+fn main() {
+    let _ = fetch();
+}
