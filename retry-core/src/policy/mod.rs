@@ -291,6 +291,7 @@ impl<B, O, S> Retry<B, O, S> {
             seed: self.seed,
             budget: self.budget.clone(),
             declared: None,
+            on_retry: self.on_retry.clone(),
         }
     }
 

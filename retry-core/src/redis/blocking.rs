@@ -109,7 +109,7 @@ impl<B: Backoff, O: Fn(&RedisError) -> bool, S> BlockingRetryingConnection<B, O,
         let target = &self.target;
         let slot = RefCell::new((&mut self.connection, &mut self.connects));
         let record = CallRecord::default();
-        let attempt = |_| {
+        let attempt = |_: crate::engine::Attempt<'_>| {
             record.attempt();
             let mut slot = slot.borrow_mut();
             let (connection, connects) = &mut *slot;
