@@ -38,7 +38,7 @@
 //! | `tracing` | yes | `instrument::tracing`: a default hook, one WARN event (target `retry_core`) per scheduled retry |
 //! | `prometheus` | yes | `instrument::prometheus`: a default hook, the `retries_total` counter (and `retries_budget_exhausted_total`) |
 //! | `anyhow` | no | `on = T` also finds a `T` inside an `anyhow::Error` |
-//! | `redis` | no | `predicates::redis`: which `redis::RedisError`s (redis 1.x) are worth retrying |
+//! | `redis` | no | `redis`: a retrying connection for redis-rs 1.x (standalone, Sentinel, Cluster) that never re-sends a command that may have been applied unless it is idempotent; `predicates::redis`: which `redis::RedisError`s are worth retrying |
 //! | `reqwest` | no | `predicates::reqwest`: which `reqwest::Error`s (reqwest 0.13) and HTTP statuses are worth retrying, with `Retry-After` |
 //!
 //! With `default-features = false` the engine, the policies, backoff, matching,
@@ -196,6 +196,13 @@ pub struct ReferenceDoc;
 #[cfg(all(doctest, feature = "prometheus"))]
 #[doc = include_str!("../docs/metrics.md")]
 pub struct MetricsDoc;
+
+/// Runs the code of `docs/idempotency.md` (a `#[retry]` function that retries
+/// only what surely did not run) as a doctest, read through the
+/// `retry-core/docs/idempotency.md` symlink like the reference.
+#[cfg(all(doctest, feature = "redis", feature = "macros"))]
+#[doc = include_str!("../docs/idempotency.md")]
+pub struct IdempotencyDoc;
 
 /// Runs the example of the crate's README (its registry page) as a doctest.
 #[cfg(all(doctest, feature = "macros"))]
