@@ -226,3 +226,55 @@ fn the_blocking_connection_rides_out_a_restart_and_never_resends_a_lost_incr() {
     assert!(MayHaveBeenApplied::find(&incr).is_none(), "not retried: {incr}");
     assert!(con.get::<_, i64>("n").unwrap() <= 2, "the lost INCR ran at most once");
 }
+
+/// The issue's scenario: 300 `INCR`s, the server stopped (SIGSTOP) for 3 s in
+/// the middle, past the 500 ms reply timeout. Before, every call returned `Ok`
+/// and the counter ended one higher than the number of calls: a retry re-sent an
+/// `INCR` the server had received. Now an `INCR` whose reply was lost returns an
+/// error that says it may have been applied, and is never sent twice: the
+/// counter is the `Ok` replies plus at most one per such error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn incr_through_a_3s_stop_is_never_applied_twice() {
+    testkit::require_binaries!(SERVER);
+    const CALLS: usize = 300;
+    let server = RedisServer::start().expect("start redis-server");
+    let mut con = RetryingConnection::with_policy(target(&server, Duration::from_millis(500)), policy());
+    let counted = Arc::new(AtomicUsize::new(0));
+    let pauser = {
+        let counted = Arc::clone(&counted);
+        std::thread::spawn(move || {
+            let mut server = server;
+            while counted.load(Ordering::SeqCst) < 100 {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            server.pause().expect("SIGSTOP");
+            std::thread::sleep(Duration::from_secs(3));
+            server.resume().expect("SIGCONT");
+            server
+        })
+    };
+    let (mut oks, mut maybe_applied, mut other_errors) = (0, 0, Vec::new());
+    for _ in 0..CALLS {
+        match con.incr::<_, _, i64>("counter", 1).await {
+            Ok(_) => oks += 1,
+            Err(e) if may_have_been_applied(&e) => maybe_applied += 1,
+            Err(e) => other_errors.push(e.to_string()),
+        }
+        counted.fetch_add(1, Ordering::SeqCst);
+    }
+    let server = pauser.join().expect("pauser");
+    let counter: i64 = redis::cmd("GET").arg("counter").query(&mut server.connection().unwrap()).unwrap();
+    let counter = usize::try_from(counter).unwrap();
+    println!(
+        "{CALLS} INCRs through a 3 s SIGSTOP: {oks} Ok, {maybe_applied} errors that may have been applied; \
+         counter {counter}, so {} of those did run and 0 ran twice",
+        counter - oks
+    );
+    assert!(other_errors.is_empty(), "errors that were not lost replies: {other_errors:?}");
+    assert!(maybe_applied >= 1, "the stop lost at least one reply");
+    assert!(counter >= oks, "every Ok INCR counted");
+    assert!(
+        counter <= oks + maybe_applied,
+        "an INCR was applied twice: counter {counter}, {oks} Ok, {maybe_applied} maybe"
+    );
+}
