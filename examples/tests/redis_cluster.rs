@@ -132,3 +132,51 @@ async fn writes_go_on_after_a_master_is_killed_and_none_acknowledged_is_lost() {
     assert_eq!(lost, 0, "acknowledged writes lost");
     assert!(con.connects() >= 2, "the topology was read again");
 }
+
+/// The blocking connection through the same failover: redis-rs's own sync
+/// cluster connection keeps reconnecting to the dead master; the retrying one
+/// drops it and reads the topology again.
+#[test]
+fn the_blocking_connection_rides_out_a_master_kill() {
+    testkit::require_binaries!(SERVER, CLI);
+    use redis::Commands;
+    use retry_core::redis::BlockingRetryingConnection;
+    const WRITES: usize = 200;
+    let mut cluster = RedisCluster::start().expect("start the cluster");
+    let builder = ClusterClientBuilder::new(cluster.urls())
+        .connection_timeout(Duration::from_millis(500))
+        .response_timeout(Duration::from_secs(1));
+    let policy = Retry::builder()
+        .attempts(20)
+        .timeout(Duration::from_secs(10))
+        .wait_initial(Duration::from_millis(20))
+        .wait_max(Duration::from_millis(500))
+        .build()
+        .unwrap()
+        .on(is_retryable as fn(&redis::RedisError) -> bool);
+    let mut con = BlockingRetryingConnection::with_policy(Target::cluster(builder).unwrap(), policy);
+    let victim = cluster.master_for_key("sync:0").unwrap();
+    let mut restarted = false;
+    for i in 0..WRITES {
+        if i == 50 {
+            cluster.kill(victim).unwrap();
+        }
+        loop {
+            let _: () = con.set(format!("sync:{i}"), i).unwrap_or_else(|e| panic!("write {i} gave up: {e}"));
+            let replicas: i64 = redis::cmd("WAIT").arg(1).arg(200).query(&mut con).expect("WAIT");
+            if replicas >= 1 {
+                break;
+            }
+            if !restarted {
+                // The promoted replica has no replica until the old master rejoins.
+                cluster.wait_for_failover(victim, Duration::from_secs(30)).unwrap();
+                cluster.restart(victim).unwrap();
+                restarted = true;
+            }
+        }
+    }
+    let lost = (0..WRITES).filter(|i| con.get::<_, Option<usize>>(format!("sync:{i}")).unwrap() != Some(*i)).count();
+    println!("blocking: {WRITES} writes acknowledged, {lost} lost, {} connections made", con.connects());
+    assert_eq!(lost, 0);
+    assert!(con.connects() >= 2, "the topology was read again");
+}
