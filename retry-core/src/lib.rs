@@ -77,7 +77,7 @@ pub mod __private;
 pub use engine::{Attempt, CallState, CallableName, Next, Step};
 pub use error::ConfigError;
 pub use matching::{Decision, RetryOn, error_type, error_types};
-pub use policy::{DEFAULT_ATTEMPTS, DEFAULT_TIMEOUT, Retry, RetryBuilder, Unset};
+pub use policy::{DEFAULT_ATTEMPTS, DEFAULT_TIMEOUT, Policy, Retry, RetryBuilder, Unset};
 pub use rng::Rng;
 pub use switches::{Scoped, TestMode, is_active, is_testing, set_active, set_testing, testing};
 

@@ -69,6 +69,38 @@ pub struct Retry<B = DefaultBackoff, O = Unset, S = DefaultSleeper> {
 /// A per-policy hook: [`Retry::on_retry`], `#[retry(on_retry = ..)]`.
 pub(crate) type OnRetry = Arc<dyn Fn(&RetryDetails<'_>) + Send + Sync>;
 
+/// A policy to keep in a `static` or a struct field: a [`Retry`] whose `on` is a
+/// plain function of the error, `fn(&E) -> bool`, so that its type can be
+/// written. Where the type is known, `.on(|e| ..)` needs no annotation on `e`:
+///
+/// ```
+/// use retry_core::{Policy, Retry};
+/// use std::io;
+/// use std::sync::LazyLock;
+///
+/// static DB: LazyLock<Policy<io::Error>> = LazyLock::new(|| {
+///     Retry::builder().attempts(3).build().unwrap().on(|e| e.kind() == io::ErrorKind::TimedOut)
+/// });
+///
+/// struct Client {
+///     policy: Policy<io::Error>,
+/// }
+///
+/// let client = Client { policy: Retry::default().on(|e| e.kind() == io::ErrorKind::ConnectionReset) };
+/// assert_eq!(DB.max_attempts(), Some(3));
+/// let mut calls = 0;
+/// let _ = client.policy.call(|_| {
+///     calls += 1;
+///     Err::<(), _>(io::Error::from(io::ErrorKind::NotFound))
+/// });
+/// assert_eq!(calls, 1, "NotFound is not retried");
+/// ```
+///
+/// Anywhere else the closure's argument type has to be written,
+/// `.on(|e: &io::Error| ..)`: the policy learns its error type only when it is
+/// called, after the closure was checked.
+pub type Policy<E, B = DefaultBackoff, S = DefaultSleeper> = Retry<B, fn(&E) -> bool, S>;
+
 /// The `on` of a policy that has not been told which errors to retry. It decides
 /// nothing, so calling such a policy is a compile error that says to add `.on(..)`:
 ///
