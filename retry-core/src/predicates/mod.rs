@@ -37,5 +37,7 @@ pub mod redis;
 #[cfg(feature = "reqwest")]
 #[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
 pub mod reqwest;
+#[cfg(any(feature = "reqwest", feature = "http"))]
+pub(crate) mod retry_after;
 
 pub use io::{is_transient_io_error, is_transient_io_kind};
