@@ -25,7 +25,7 @@
 //! |---|---|---|
 //! | [`io`] | always | `std::io::Error`: refused, reset, aborted, broken pipe, timed out, .. |
 //! | `redis` | `redis` | `redis::RedisError`: connection dropped or refused, timeout, `LOADING`, `TRYAGAIN`, `CLUSTERDOWN`, `MASTERDOWN` (and `READONLY` during a failover) |
-//! | `reqwest` | `reqwest` | `reqwest::Error` and HTTP statuses: connect, timeout, 408, 429, 5xx, with `Retry-After` honoured |
+//! | `reqwest` | `reqwest` | `reqwest::Error` and HTTP statuses: connect, timeout, 408, 429, 5xx, with `Retry-After` honoured; `retry_after_or_not_applied` for requests that are not idempotent |
 //!
 //! The `redis` and `reqwest` features pull in those crates; both are off by
 //! default. redis-rs 1.x needs Rust 1.88, as retry-core itself does.

@@ -34,11 +34,34 @@
 //! }
 //! ```
 //!
+//! # Idempotency
+//!
+//! The predicates above retry a failure that may have been applied (a timeout
+//! after sending, a connection closed mid-response, a 502) whatever the method:
+//! right for `GET` and `PUT`, wrong for a `POST` that reached the server, which
+//! would then be sent twice. For requests that are not idempotent, use
+//! [`retry_after_or_not_applied`]: it retries only what surely did not reach
+//! the server (a connection never made, 429 or 503 with `Retry-After`). The
+//! sorting is [`applied`], in the crate's [`idempotency`](crate::idempotency)
+//! vocabulary; [`decide_for`] takes the request's [`Idempotency`] as a value.
+//!
+//! ```no_run
+//! use retry_core::predicates::reqwest::{HttpError, check_status, retry_after_or_not_applied};
+//! use retry_core::retry;
+//!
+//! #[retry(on = retry_after_or_not_applied, attempts = 5, timeout = "30s")]
+//! async fn place_order(client: &reqwest::Client, url: &str, order: &str) -> Result<String, HttpError> {
+//!     let response = check_status(client.post(url).body(order.to_owned()).send().await?)?;
+//!     Ok(response.text().await?)
+//! }
+//! ```
+//!
 //! [`is_connect`]: reqwest::Error::is_connect
 //! [`is_timeout`]: reqwest::Error::is_timeout
 
 use super::io::has_transient_io_error;
 use crate::Decision;
+use crate::idempotency::{Applied, Idempotency};
 use crate::matching::{ErrorChain, downcast};
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
@@ -73,6 +96,10 @@ pub fn is_retryable_status(status: StatusCode) -> bool {
 /// Whether a `reqwest::Error` is worth retrying: a connect error, a timeout, a
 /// connection broken under the exchange, or a retryable status (from
 /// `Response::error_for_status`). See the [module](self) docs.
+///
+/// It does not look at the method: a timeout after a `POST` was sent is
+/// retried too. For requests that are not idempotent, retry only what
+/// [`applied`] calls [`Applied::No`] ([`retry_after_or_not_applied`]).
 ///
 /// ```
 /// use retry_core::predicates::reqwest::is_transient_reqwest_error;
@@ -208,6 +235,29 @@ impl StatusError {
         is_retryable_status(self.status)
     }
 
+    /// What the request may have done: [`Applied::No`] for 429 or 503 with
+    /// `Retry-After` (the server refused it), [`Applied::Maybe`] for another
+    /// retryable status (408, 429, 5xx but 501, 505, 511), `None` otherwise.
+    ///
+    /// ```
+    /// use reqwest::StatusCode;
+    /// use retry_core::idempotency::Applied;
+    /// use retry_core::predicates::reqwest::StatusError;
+    /// use std::time::Duration;
+    ///
+    /// let busy = StatusError::new(StatusCode::SERVICE_UNAVAILABLE, Some(Duration::from_secs(1)));
+    /// assert_eq!(busy.applied(), Some(Applied::No));
+    /// assert_eq!(StatusError::new(StatusCode::BAD_GATEWAY, None).applied(), Some(Applied::Maybe));
+    /// assert_eq!(StatusError::new(StatusCode::NOT_FOUND, None).applied(), None);
+    /// ```
+    pub fn applied(&self) -> Option<Applied> {
+        match (self.status, self.retry_after) {
+            (StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE, Some(_)) => Some(Applied::No),
+            (status, _) if is_retryable_status(status) => Some(Applied::Maybe),
+            _ => None,
+        }
+    }
+
     /// [`Decision::RetryAfter`] for a retryable status with `Retry-After`,
     /// [`Decision::Retry`] for one without, [`Decision::Stop`] otherwise.
     pub fn decision(&self) -> Decision {
@@ -314,6 +364,10 @@ impl Error for HttpError {
 /// status, the backoff's wait for a transient transport error or a retryable
 /// status without the header, and no retry for anything else.
 ///
+/// It retries a failure that may have been applied whatever the method: use it
+/// for idempotent requests (`GET`, `PUT`, `DELETE`, a request with an
+/// idempotency key), and [`retry_after_or_not_applied`] for the others.
+///
 /// ```
 /// use reqwest::StatusCode;
 /// use retry_core::Decision;
@@ -332,6 +386,84 @@ pub fn retry_after_or_transient(error: &HttpError) -> Decision {
         HttpError::Transport(error) => is_transient_reqwest_error(error).into(),
         HttpError::Status(error) => error.decision(),
     }
+}
+
+/// What a failed reqwest exchange may have done on the server:
+/// [`Applied::No`] when the connection was never made ([`is_connect`]: refused,
+/// unreachable, a name that did not resolve, a connect timeout),
+/// [`Applied::Maybe`] when the request may have been sent (a timeout, a reset, a
+/// connection closed mid-response, a retryable status from
+/// `error_for_status`), `None` when the error is not worth retrying.
+///
+/// ```
+/// use retry_core::idempotency::Applied;
+/// use retry_core::predicates::reqwest::applied;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+/// let refused = reqwest::Client::new().post(format!("http://127.0.0.1:{port}/")).send().await.unwrap_err();
+/// assert_eq!(applied(&refused), Some(Applied::No));
+/// # Ok(())
+/// # }
+/// ```
+///
+/// [`is_connect`]: reqwest::Error::is_connect
+pub fn applied(error: &reqwest::Error) -> Option<Applied> {
+    if let Some(status) = error.status() {
+        return StatusError::new(status, None).applied();
+    }
+    if error.is_builder() || error.is_redirect() || error.is_decode() {
+        return None;
+    }
+    if error.is_connect() {
+        return Some(Applied::No);
+    }
+    (error.is_timeout() || has_transient_io_error(error) || has_broken_connection(error)).then_some(Applied::Maybe)
+}
+
+/// The decision for an HTTP call whose request has this [`Idempotency`]: like
+/// [`retry_after_or_transient`], but a failure that may have been applied is
+/// retried only for an idempotent request.
+///
+/// ```
+/// use reqwest::StatusCode;
+/// use retry_core::Decision;
+/// use retry_core::idempotency::Idempotency;
+/// use retry_core::predicates::reqwest::{HttpError, StatusError, decide_for};
+/// use std::time::Duration;
+///
+/// let bad_gateway = HttpError::from(StatusError::new(StatusCode::BAD_GATEWAY, None));
+/// assert_eq!(decide_for(&bad_gateway, Idempotency::Idempotent), Decision::Retry);
+/// assert_eq!(decide_for(&bad_gateway, Idempotency::NotIdempotent), Decision::Stop);
+/// let busy = HttpError::from(StatusError::new(StatusCode::SERVICE_UNAVAILABLE, Some(Duration::from_secs(1))));
+/// assert_eq!(decide_for(&busy, Idempotency::NotIdempotent), Decision::RetryAfter(Duration::from_secs(1)));
+/// ```
+pub fn decide_for(error: &HttpError, idempotency: Idempotency) -> Decision {
+    match error {
+        HttpError::Transport(error) => applied(error).is_some_and(|applied| applied.retry_safe(idempotency)).into(),
+        HttpError::Status(status) => match status.applied() {
+            Some(applied) if applied.retry_safe(idempotency) => status.decision(),
+            _ => Decision::Stop,
+        },
+    }
+}
+
+/// The `on` of a request that is not idempotent (`POST`, `PATCH`): retries
+/// only what surely did not reach the server (a connection never made; 429 or
+/// 503 with `Retry-After`, waiting what it asks), so the request is never
+/// applied twice. [`decide_for`] with [`Idempotency::NotIdempotent`].
+///
+/// ```
+/// use reqwest::StatusCode;
+/// use retry_core::Decision;
+/// use retry_core::predicates::reqwest::{HttpError, StatusError, retry_after_or_not_applied};
+///
+/// let timeout_at_the_gateway = HttpError::from(StatusError::new(StatusCode::GATEWAY_TIMEOUT, None));
+/// assert_eq!(retry_after_or_not_applied(&timeout_at_the_gateway), Decision::Stop);
+/// ```
+pub fn retry_after_or_not_applied(error: &HttpError) -> Decision {
+    decide_for(error, Idempotency::NotIdempotent)
 }
 
 /// [`retry_after_or_transient`] for any error whose chain holds a
