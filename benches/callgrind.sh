@@ -8,12 +8,16 @@
 # One zero-wait retry: N1 calls that fail 9 times then succeed, minus N1 calls
 # that succeed at once, divided by 9 * N1.
 #
-#   bash benches/callgrind.sh
+# The tower layer's success path (table 3): an always-ready service with no
+# layer, under tower's retry::Retry, under retry_core's RetryLayer.
+#
+#   bash benches/callgrind.sh          # all three tables
+#   bash benches/callgrind.sh tower    # the tower table only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "valgrind is not installed (apt-get install valgrind)" >&2; exit 1; }
 cargo build -q -p retry-benches --release --bin instructions
-bin=target/release/instructions
+bin=${CARGO_TARGET_DIR:-target}/release/instructions
 n1=10000
 n2=110000
 
@@ -21,6 +25,28 @@ count() { # subject n -> total instructions
     valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" "$1" "$2" 2>&1 \
         | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
+
+per_call() { # subject -> instructions of one call
+    local a b
+    a=$(count "$1" $n1)
+    b=$(count "$1" $n2)
+    awk -v a="$a" -v b="$b" -v n=$((n2 - n1)) 'BEGIN { printf "%.1f", (b - a) / n }'
+}
+
+tower_table() {
+    printf '\n| tower service | instructions per call | over no layer |\n|---|---:|---:|\n'
+    plain=$(per_call plain_tower)
+    for subject in plain_tower tower_tower ours_tower; do
+        per=$(per_call "$subject")
+        over=$(awk -v p="$per" -v q="$plain" 'BEGIN { printf "%+.1f", p - q }')
+        printf '| %s | %s | %s |\n' "$subject" "$per" "$over"
+    done
+}
+
+if [ "${1:-}" = tower ]; then
+    tower_table
+    exit 0
+fi
 
 printf '| subject | instructions per call | over plain |\n|---|---:|---:|\n'
 for kind in sync pure_sync call_sync async ready_async; do
@@ -51,3 +77,5 @@ for lib in ours backon ours_async; do
     per=$(awk -v a="$a" -v b="$b" -v n=$((n1 * 9)) 'BEGIN { printf "%.1f", (b - a) / n }')
     printf '| %s | %s |\n' "$lib" "$per"
 done
+
+tower_table

@@ -6,6 +6,8 @@ use crate::{Decision, sleep};
 use pin_project_lite::pin_project;
 use std::fmt;
 use std::future::Future;
+use std::mem::ManuallyDrop;
+use std::ops::ControlFlow;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
@@ -56,19 +58,51 @@ pin_project! {
         service: Svc,
         // The copy of the request for the next attempt, if it could be made.
         copy: Option<Req>,
-        state: CallState,
+        // The bookkeeping and the wait of a call that failed: boxed at the first
+        // failure, so that the success path moves a future of a few words. Dropped
+        // by hand (below), so that the success path's drop is one test, not a
+        // call to the box's drop glue.
+        retrying: ManuallyDrop<Option<Pin<Box<Retrying<S::Sleep>>>>>,
         #[pin]
-        stage: Stage<Svc::Future, S::Sleep>,
+        stage: Stage<Svc::Future>,
+    }
+
+    impl<Svc, Req, C, B, S, K> PinnedDrop for ResponseFuture<Svc, Req, C, B, S, K>
+    where
+        Svc: Service<Req>,
+        S: Sleeper,
+    {
+        fn drop(this: Pin<&mut Self>) {
+            let retrying: &mut Option<_> = this.project().retrying;
+            if let Some(retrying) = retrying.take() {
+                drop_retrying(retrying);
+            }
+        }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn drop_retrying<T>(retrying: T) {
+    drop(retrying);
+}
+
+pin_project! {
+    struct Retrying<W> {
+        state: CallState,
+        // `None`: a zero wait, skipped.
+        #[pin]
+        sleep: Option<W>,
     }
 }
 
 pin_project! {
     #[project = StageProj]
-    enum Stage<F, W> {
+    enum Stage<F> {
         // An attempt is running.
         Called { #[pin] future: F },
-        // Waiting before the next attempt (`None`: a zero wait, skipped).
-        Waiting { #[pin] sleep: Option<W> },
+        // Waiting before the next attempt.
+        Waiting,
         // Waiting for the service to be ready for the next attempt.
         Readying,
     }
@@ -82,7 +116,7 @@ where
     #[inline]
     pub(crate) fn new(shared: Arc<Shared<C, B, S, K>>, mut service: Svc, request: Req, copy: Option<Req>) -> Self {
         let future = service.call(request);
-        ResponseFuture { shared, service, copy, state: CallState::new(), stage: Stage::Called { future } }
+        ResponseFuture { shared, service, copy, retrying: ManuallyDrop::new(None), stage: Stage::Called { future } }
     }
 }
 
@@ -98,34 +132,50 @@ where
 {
     type Output = Result<Svc::Response, Svc::Error>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+    /// The success path, kept small enough to inline: poll the first attempt,
+    /// classify its outcome, return it. Everything after a failure is out of line.
+    #[inline]
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.as_mut().project();
+        if let StageProj::Called { future } = this.stage.as_mut().project() {
+            let outcome = ready!(future.poll(cx));
+            match settle(this.shared, this.copy.as_ref(), this.retrying, outcome) {
+                ControlFlow::Break(outcome) => return Poll::Ready(outcome),
+                ControlFlow::Continue(()) => this.stage.set(Stage::Waiting),
+            }
+        }
+        self.poll_retrying(cx)
+    }
+}
+
+impl<Svc, Req, C, B, S, K> ResponseFuture<Svc, Req, C, B, S, K>
+where
+    Svc: Service<Req>,
+    Svc::Response: fmt::Debug,
+    Svc::Error: fmt::Debug,
+    C: Classify<Req, Svc::Response, Svc::Error>,
+    B: Backoff,
+    S: Sleeper,
+    K: CloneRequest<Req>,
+{
+    /// The retries: wait, get the service ready, call it again, settle the outcome.
+    #[cold]
+    #[inline(never)]
+    fn poll_retrying(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<Svc::Response, Svc::Error>> {
         let mut this = self.project();
         loop {
             match this.stage.as_mut().project() {
                 StageProj::Called { future } => {
                     let outcome = ready!(future.poll(cx));
-                    // A request that could not be copied is not retried.
-                    let Some(request) = this.copy.as_ref() else { return Poll::Ready(outcome) };
-                    let decision = this.shared.classify.classify(request, &outcome);
-                    if decision == Decision::Stop {
-                        return Poll::Ready(outcome);
-                    }
-                    let policy = &this.shared.policy;
-                    let failure = Failure::new(decision, &outcome);
-                    match this.state.step(policy, &failure, || policy.sleeper.now()) {
-                        Step::Retry(wait) => {
-                            let sleep = sleep::start(&policy.sleeper, wait);
-                            this.stage.set(Stage::Waiting { sleep });
-                        }
-                        Step::GiveUp(reason) => {
-                            this.state.give_up(policy, &failure, reason);
-                            return Poll::Ready(outcome);
-                        }
-                        Step::Return => return Poll::Ready(outcome),
+                    match settle(this.shared, this.copy.as_ref(), this.retrying, outcome) {
+                        ControlFlow::Break(outcome) => return Poll::Ready(outcome),
+                        ControlFlow::Continue(()) => this.stage.set(Stage::Waiting),
                     }
                 }
-                StageProj::Waiting { sleep } => {
-                    ready!(sleep::poll_wait(sleep, cx));
+                StageProj::Waiting => {
+                    if let Some(retrying) = this.retrying.as_mut().as_mut() {
+                        ready!(sleep::poll_wait(retrying.as_mut().project().sleep, cx));
+                    }
                     this.stage.set(Stage::Readying);
                 }
                 StageProj::Readying => {
@@ -145,12 +195,66 @@ where
     }
 }
 
+/// What follows an attempt's outcome: `Break` to hand it to the caller,
+/// `Continue` when a retry was scheduled (the wait started in `retrying`).
+#[inline(always)]
+fn settle<Req, Res, Err, C, B, S, K>(
+    shared: &Shared<C, B, S, K>,
+    copy: Option<&Req>,
+    retrying: &mut Option<Pin<Box<Retrying<S::Sleep>>>>,
+    outcome: Result<Res, Err>,
+) -> ControlFlow<Result<Res, Err>>
+where
+    Res: fmt::Debug,
+    Err: fmt::Debug,
+    C: Classify<Req, Res, Err>,
+    B: Backoff,
+    S: Sleeper,
+{
+    // A request that could not be copied is not retried.
+    let Some(request) = copy else { return ControlFlow::Break(outcome) };
+    let decision = shared.classify.classify(request, &outcome);
+    if decision == Decision::Stop || !schedule(shared, retrying, decision, &outcome) {
+        return ControlFlow::Break(outcome);
+    }
+    ControlFlow::Continue(())
+}
+
+/// Asks the engine what follows a failure the classifier would retry; starts
+/// the wait and returns `true` when a retry is scheduled.
+#[cold]
+#[inline(never)]
+fn schedule<C, B: Backoff, S: Sleeper>(
+    shared: &Shared<C, B, S, impl Sized>,
+    retrying: &mut Option<Pin<Box<Retrying<S::Sleep>>>>,
+    decision: Decision,
+    outcome: &dyn fmt::Debug,
+) -> bool {
+    let policy = &shared.policy;
+    let failure = Failure::new(decision, outcome);
+    let retrying =
+        retrying.get_or_insert_with(|| Box::pin(Retrying { state: CallState::new(), sleep: None })).as_mut().project();
+    match retrying.state.step(policy, &failure, || policy.sleeper.now()) {
+        Step::Retry(wait) => {
+            let mut sleep = retrying.sleep;
+            sleep.set(sleep::start(&policy.sleeper, wait));
+            true
+        }
+        Step::GiveUp(reason) => {
+            retrying.state.give_up(policy, &failure, reason);
+            false
+        }
+        Step::Return => false,
+    }
+}
+
 impl<Svc, Req, C, B, S, K> fmt::Debug for ResponseFuture<Svc, Req, C, B, S, K>
 where
     Svc: Service<Req>,
     S: Sleeper,
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ResponseFuture").field("retries", &self.state.retries()).finish_non_exhaustive()
+        let retries = self.retrying.as_ref().map_or(0, |retrying| retrying.state.retries());
+        f.debug_struct("ResponseFuture").field("retries", &retries).finish_non_exhaustive()
     }
 }
