@@ -5,7 +5,7 @@
 //! `cargo bench -p retry-benches --bench tower_layer`
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use retry_benches::tower::{Double, call_once, ours_layer, tower_retry};
+use retry_benches::tower::{Double, call_once, ours_layer, ours_static, tower_retry};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -18,7 +18,9 @@ fn success(c: &mut Criterion) {
     let mut tower = tower_retry();
     group.bench_function("tower retry::Retry", |b| b.iter(|| call_once(&mut tower, black_box(7))));
     let mut ours = ours_layer();
-    group.bench_function("RetryLayer", |b| b.iter(|| call_once(&mut ours, black_box(7))));
+    group.bench_function("RetryLayer::new", |b| b.iter(|| call_once(&mut ours, black_box(7))));
+    let mut ours_static = ours_static();
+    group.bench_function("RetryLayer::from_static", |b| b.iter(|| call_once(&mut ours_static, black_box(7))));
     group.finish();
 }
 

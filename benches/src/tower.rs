@@ -5,13 +5,14 @@
 //! once), the way a tower client drives a service.
 
 use crate::Transient;
-use retry_core::Retry;
 use retry_core::backoff::DefaultBackoff;
 use retry_core::sleep::DefaultSleeper;
 use retry_core::tower::{RetryLayer, RetryService};
+use retry_core::{Retry, Unset};
 use std::future::{Ready, ready};
 use std::hint::black_box;
 use std::pin::pin;
+use std::sync::{Arc, LazyLock};
 use std::task::{Context, Poll, Waker};
 use tower::Layer;
 use tower::Service;
@@ -70,9 +71,21 @@ pub fn tower_retry() -> tower::retry::Retry<RetryErrors, Double> {
     tower::retry::RetryLayer::new(RetryErrors).layer(Double)
 }
 
-/// [`Double`] under `RetryLayer` with the default policy (stamina's defaults).
-pub fn ours_layer() -> RetryService<Double, Classifier, DefaultBackoff, DefaultSleeper> {
+/// The layer's service over [`Double`] with an `Arc`'d policy.
+pub type OursArc = RetryService<Double, Arc<Retry<DefaultBackoff, Unset, DefaultSleeper>>, Classifier>;
+/// The layer's service over [`Double`] with a policy in a `static`.
+pub type OursStatic = RetryService<Double, &'static Retry<DefaultBackoff, Unset, DefaultSleeper>, Classifier>;
+
+/// [`Double`] under `RetryLayer::new` with the default policy (stamina's defaults).
+pub fn ours_layer() -> OursArc {
     RetryLayer::new(Retry::default(), Classifier).layer(Double)
+}
+
+static POLICY: LazyLock<Retry> = LazyLock::new(Retry::default);
+
+/// [`Double`] under `RetryLayer::from_static` with the default policy in a `static`.
+pub fn ours_static() -> OursStatic {
+    RetryLayer::from_static(&POLICY, Classifier).layer(Double)
 }
 
 /// One call: `poll_ready`, `call`, one poll of the future.
@@ -105,6 +118,12 @@ pub fn call_tower(service: &mut tower::retry::Retry<RetryErrors, Double>, reques
 
 /// [`call_once`] of [`ours_layer`]'s service behind a call boundary.
 #[inline(never)]
-pub fn call_ours(service: &mut RetryService<Double, Classifier, DefaultBackoff, DefaultSleeper>, request: u64) -> u64 {
+pub fn call_ours(service: &mut OursArc, request: u64) -> u64 {
+    call_once(service, request)
+}
+
+/// [`call_once`] of [`ours_static`]'s service behind a call boundary.
+#[inline(never)]
+pub fn call_ours_static(service: &mut OursStatic, request: u64) -> u64 {
     call_once(service, request)
 }

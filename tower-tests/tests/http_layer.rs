@@ -10,11 +10,12 @@ use hyper::body::{Bytes, Incoming};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use retry_core::Retry;
 use retry_core::backoff::DefaultBackoff;
 use retry_core::idempotency::Idempotency;
 use retry_core::tower::http::{HttpClassifier, clone_request};
 use retry_core::tower::{ResponseFuture, RetryLayer};
+use retry_core::{Retry, Unset};
+use std::sync::Arc;
 use std::time::Duration;
 use testkit::http::{FlakyServer, Outcome, Step};
 use tower::{Service, ServiceBuilder, ServiceExt};
@@ -27,7 +28,8 @@ type Copier = fn(&Request<Body>) -> Option<Request<Body>>;
 // The layer's future over a hyper-util client is `Send`: checked at compile time.
 const _: fn() = || {
     fn assert_send<T: Send>() {}
-    assert_send::<ResponseFuture<HyperClient, Request<Body>, HttpClassifier, DefaultBackoff, Recorder, Copier>>();
+    type Policy = Arc<Retry<DefaultBackoff, Unset, Recorder>>;
+    assert_send::<ResponseFuture<HyperClient, Request<Body>, Policy, HttpClassifier, Copier, tokio::time::Sleep>>();
 };
 
 /// A hyper-util client with the layer: 5 attempts, 50 ms doubling, no jitter,

@@ -13,10 +13,12 @@
 //! `ours_async_retry9`, `ours_async_retry0`: the async twins, each call run by
 //! `block_on` on a current-thread tokio runtime; `plain_tower`, `tower_tower`,
 //! `ours_tower`: one call of an always-ready service with no layer, under tower's
-//! `retry::Retry`, under `retry_core::tower::RetryLayer`.
+//! `retry::Retry`, under `retry_core::tower::RetryLayer` (`ours_tower`: `new`, an
+//! `Arc`'d policy; `ours_static_tower`: `from_static`).
 
 use retry_benches::tower::{
-    Classifier, Double, RetryErrors, call_ours, call_plain, call_tower, ours_layer, tower_retry,
+    Double, OursArc, OursStatic, RetryErrors, call_ours, call_ours_static, call_plain, call_tower, ours_layer,
+    ours_static, tower_retry,
 };
 use retry_benches::{
     Hooks, backon_async, backon_flaky_sync_nosleep, backon_sync, ours_async, ours_async_ready, ours_call_sync,
@@ -24,7 +26,6 @@ use retry_benches::{
     plain_async_ready_unfolded, plain_call_sync, plain_pure_sync, plain_sync, poll_once, run_flaky, testing_mode,
     tokio_retry2_async,
 };
-use retry_core::tower::RetryService;
 use std::cell::RefCell;
 use std::hint::black_box;
 use std::process::ExitCode;
@@ -32,7 +33,8 @@ use std::process::ExitCode;
 thread_local! {
     static TOWER_PLAIN: RefCell<Double> = const { RefCell::new(Double) };
     static TOWER_RETRY: RefCell<tower::retry::Retry<RetryErrors, Double>> = RefCell::new(tower_retry());
-    static TOWER_OURS: RefCell<RetryService<Double, Classifier>> = RefCell::new(ours_layer());
+    static TOWER_OURS: RefCell<OursArc> = RefCell::new(ours_layer());
+    static TOWER_OURS_STATIC: RefCell<OursStatic> = RefCell::new(ours_static());
     static RUNTIME: tokio::runtime::Runtime =
         tokio::runtime::Builder::new_current_thread().enable_time().build().expect("a tokio runtime");
 }
@@ -73,6 +75,7 @@ fn main() -> ExitCode {
         "plain_tower" => |x| Ok(TOWER_PLAIN.with_borrow_mut(|s| call_plain(s, x))),
         "tower_tower" => |x| Ok(TOWER_RETRY.with_borrow_mut(|s| call_tower(s, x))),
         "ours_tower" => |x| Ok(TOWER_OURS.with_borrow_mut(|s| call_ours(s, x))),
+        "ours_static_tower" => |x| Ok(TOWER_OURS_STATIC.with_borrow_mut(|s| call_ours_static(s, x))),
         other => {
             eprintln!("unknown subject {other}");
             return ExitCode::FAILURE;

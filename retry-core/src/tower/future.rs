@@ -1,15 +1,14 @@
-use super::{Classify, CloneRequest, Failure, Shared};
+use super::{Classify, CloneRequest, Failure};
 use crate::backoff::Backoff;
 use crate::engine::{CallState, Step};
 use crate::sleep::Sleeper;
-use crate::{Decision, sleep};
+use crate::{Decision, Retry, Unset, sleep};
 use pin_project_lite::pin_project;
 use std::fmt;
 use std::future::Future;
 use std::mem::ManuallyDrop;
-use std::ops::ControlFlow;
+use std::ops::{ControlFlow, Deref};
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 use tower_service::Service;
 
@@ -49,12 +48,14 @@ pin_project! {
     /// assert_eq!(future.await, Ok(7));
     /// # }
     /// ```
-    pub struct ResponseFuture<Svc, Req, C, B, S, K>
+    pub struct ResponseFuture<Svc, Req, P, C, K, W>
     where
         Svc: Service<Req>,
-        S: Sleeper,
     {
-        shared: Arc<Shared<C, B, S, K>>,
+        // The handle on the layer's policy (an `Arc`, or a `&'static`).
+        policy: P,
+        classify: C,
+        copier: K,
         service: Svc,
         // The copy of the request for the next attempt, if it could be made.
         copy: Option<Req>,
@@ -62,15 +63,14 @@ pin_project! {
         // failure, so that the success path moves a future of a few words. Dropped
         // by hand (below), so that the success path's drop is one test, not a
         // call to the box's drop glue.
-        retrying: ManuallyDrop<Option<Pin<Box<Retrying<S::Sleep>>>>>,
+        retrying: ManuallyDrop<Option<Pin<Box<Retrying<W>>>>>,
         #[pin]
         stage: Stage<Svc::Future>,
     }
 
-    impl<Svc, Req, C, B, S, K> PinnedDrop for ResponseFuture<Svc, Req, C, B, S, K>
+    impl<Svc, Req, P, C, K, W> PinnedDrop for ResponseFuture<Svc, Req, P, C, K, W>
     where
         Svc: Service<Req>,
-        S: Sleeper,
     {
         fn drop(this: Pin<&mut Self>) {
             let retrying: &mut Option<_> = this.project().retrying;
@@ -108,26 +108,34 @@ pin_project! {
     }
 }
 
-impl<Svc, Req, C, B, S, K> ResponseFuture<Svc, Req, C, B, S, K>
+impl<Svc, Req, P, C, K, W> ResponseFuture<Svc, Req, P, C, K, W>
 where
     Svc: Service<Req>,
-    S: Sleeper,
 {
     #[inline]
-    pub(crate) fn new(shared: Arc<Shared<C, B, S, K>>, mut service: Svc, request: Req, copy: Option<Req>) -> Self {
+    pub(crate) fn new(policy: P, classify: C, copier: K, mut service: Svc, request: Req, copy: Option<Req>) -> Self {
         let future = service.call(request);
-        ResponseFuture { shared, service, copy, retrying: ManuallyDrop::new(None), stage: Stage::Called { future } }
+        ResponseFuture {
+            policy,
+            classify,
+            copier,
+            service,
+            copy,
+            retrying: ManuallyDrop::new(None),
+            stage: Stage::Called { future },
+        }
     }
 }
 
-impl<Svc, Req, C, B, S, K> Future for ResponseFuture<Svc, Req, C, B, S, K>
+impl<Svc, Req, P, B, S, C, K> Future for ResponseFuture<Svc, Req, P, C, K, S::Sleep>
 where
     Svc: Service<Req>,
     Svc::Response: fmt::Debug,
     Svc::Error: fmt::Debug,
-    C: Classify<Req, Svc::Response, Svc::Error>,
+    P: Deref<Target = Retry<B, Unset, S>>,
     B: Backoff,
     S: Sleeper,
+    C: Classify<Req, Svc::Response, Svc::Error>,
     K: CloneRequest<Req>,
 {
     type Output = Result<Svc::Response, Svc::Error>;
@@ -139,7 +147,7 @@ where
         let mut this = self.as_mut().project();
         if let StageProj::Called { future } = this.stage.as_mut().project() {
             let outcome = ready!(future.poll(cx));
-            match settle(this.shared, this.copy.as_ref(), this.retrying, outcome) {
+            match settle(&**this.policy, &*this.classify, this.copy.as_ref(), this.retrying, outcome) {
                 ControlFlow::Break(outcome) => return Poll::Ready(outcome),
                 ControlFlow::Continue(()) => this.stage.set(Stage::Waiting),
             }
@@ -148,14 +156,15 @@ where
     }
 }
 
-impl<Svc, Req, C, B, S, K> ResponseFuture<Svc, Req, C, B, S, K>
+impl<Svc, Req, P, B, S, C, K> ResponseFuture<Svc, Req, P, C, K, S::Sleep>
 where
     Svc: Service<Req>,
     Svc::Response: fmt::Debug,
     Svc::Error: fmt::Debug,
-    C: Classify<Req, Svc::Response, Svc::Error>,
+    P: Deref<Target = Retry<B, Unset, S>>,
     B: Backoff,
     S: Sleeper,
+    C: Classify<Req, Svc::Response, Svc::Error>,
     K: CloneRequest<Req>,
 {
     /// The retries: wait, get the service ready, call it again, settle the outcome.
@@ -167,7 +176,7 @@ where
             match this.stage.as_mut().project() {
                 StageProj::Called { future } => {
                     let outcome = ready!(future.poll(cx));
-                    match settle(this.shared, this.copy.as_ref(), this.retrying, outcome) {
+                    match settle(&**this.policy, &*this.classify, this.copy.as_ref(), this.retrying, outcome) {
                         ControlFlow::Break(outcome) => return Poll::Ready(outcome),
                         ControlFlow::Continue(()) => this.stage.set(Stage::Waiting),
                     }
@@ -186,7 +195,7 @@ where
                         unreachable!("a retry is only scheduled with a copy of the request")
                     };
                     // The copy for the attempt after this one, made before it is sent.
-                    *this.copy = this.shared.copy.clone_request(&request);
+                    *this.copy = this.copier.clone_request(&request);
                     let future = this.service.call(request);
                     this.stage.set(Stage::Called { future });
                 }
@@ -198,8 +207,9 @@ where
 /// What follows an attempt's outcome: `Break` to hand it to the caller,
 /// `Continue` when a retry was scheduled (the wait started in `retrying`).
 #[inline(always)]
-fn settle<Req, Res, Err, C, B, S, K>(
-    shared: &Shared<C, B, S, K>,
+fn settle<Req, Res, Err, B, S, C>(
+    policy: &Retry<B, Unset, S>,
+    classify: &C,
     copy: Option<&Req>,
     retrying: &mut Option<Pin<Box<Retrying<S::Sleep>>>>,
     outcome: Result<Res, Err>,
@@ -207,14 +217,14 @@ fn settle<Req, Res, Err, C, B, S, K>(
 where
     Res: fmt::Debug,
     Err: fmt::Debug,
-    C: Classify<Req, Res, Err>,
     B: Backoff,
     S: Sleeper,
+    C: Classify<Req, Res, Err>,
 {
     // A request that could not be copied is not retried.
     let Some(request) = copy else { return ControlFlow::Break(outcome) };
-    let decision = shared.classify.classify(request, &outcome);
-    if decision == Decision::Stop || !schedule(shared, retrying, decision, &outcome) {
+    let decision = classify.classify(request, &outcome);
+    if decision == Decision::Stop || !schedule(policy, retrying, decision, &outcome) {
         return ControlFlow::Break(outcome);
     }
     ControlFlow::Continue(())
@@ -224,13 +234,12 @@ where
 /// the wait and returns `true` when a retry is scheduled.
 #[cold]
 #[inline(never)]
-fn schedule<C, B: Backoff, S: Sleeper>(
-    shared: &Shared<C, B, S, impl Sized>,
+fn schedule<B: Backoff, S: Sleeper>(
+    policy: &Retry<B, Unset, S>,
     retrying: &mut Option<Pin<Box<Retrying<S::Sleep>>>>,
     decision: Decision,
     outcome: &dyn fmt::Debug,
 ) -> bool {
-    let policy = &shared.policy;
     let failure = Failure::new(decision, outcome);
     let retrying =
         retrying.get_or_insert_with(|| Box::pin(Retrying { state: CallState::new(), sleep: None })).as_mut().project();
@@ -248,10 +257,9 @@ fn schedule<C, B: Backoff, S: Sleeper>(
     }
 }
 
-impl<Svc, Req, C, B, S, K> fmt::Debug for ResponseFuture<Svc, Req, C, B, S, K>
+impl<Svc, Req, P, C, K, W> fmt::Debug for ResponseFuture<Svc, Req, P, C, K, W>
 where
     Svc: Service<Req>,
-    S: Sleeper,
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let retries = self.retrying.as_ref().map_or(0, |retrying| retrying.state.retries());

@@ -69,11 +69,10 @@ mod future;
 
 pub use future::ResponseFuture;
 
-use crate::backoff::DefaultBackoff;
 use crate::matching::RetryOn;
-use crate::sleep::DefaultSleeper;
 use crate::{Decision, Retry, Unset};
 use std::fmt;
+use std::ops::Deref;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use tower_layer::Layer;
@@ -185,23 +184,16 @@ impl fmt::Debug for Failure<'_> {
     }
 }
 
-/// The `on` of the layer's policy: the classifier already decided.
-#[derive(Clone, Copy, Debug, Default)]
+/// The layer's policy has no `on` of its own ([`Unset`]): the classifier decided,
+/// and the engine reads its decision from the [`Failure`].
 #[doc(hidden)]
 pub struct Classified;
 
-impl<'a> RetryOn<Failure<'a>, Classified> for Classified {
+impl<'a> RetryOn<Failure<'a>, Classified> for Unset {
     #[inline]
     fn decide(&self, failure: &Failure<'a>) -> Decision {
         failure.decision
     }
-}
-
-/// What every service of one layer shares: the policy, the classifier, the copier.
-pub(crate) struct Shared<C, B, S, K> {
-    pub(crate) policy: Retry<B, Classified, S>,
-    pub(crate) classify: C,
-    pub(crate) copy: K,
 }
 
 /// Retries the calls of the service it wraps under a [`Retry`] policy; see the
@@ -211,6 +203,11 @@ pub(crate) struct Shared<C, B, S, K> {
 /// and each attempt's whole outcome. Name the policy
 /// ([`RetryBuilder::name`](crate::RetryBuilder::name)): its name is the
 /// `callable` of the hooks and metrics.
+///
+/// Every call's future keeps a handle on the policy: an `Arc` with
+/// [`new`](Self::new) (one reference count up and down per call), a plain
+/// reference with [`from_static`](Self::from_static) for a policy in a `static`
+/// (nothing to count: the cheapest success path).
 ///
 /// ```
 /// use retry_core::Retry;
@@ -223,34 +220,49 @@ pub(crate) struct Shared<C, B, S, K> {
 /// assert_eq!(layer.policy().max_attempts(), Some(3));
 /// # Ok::<(), retry_core::ConfigError>(())
 /// ```
-pub struct RetryLayer<C, B = DefaultBackoff, S = DefaultSleeper, K = ByClone> {
-    shared: Arc<Shared<C, B, S, K>>,
+#[derive(Clone)]
+pub struct RetryLayer<P, C, K = ByClone> {
+    policy: P,
+    classify: C,
+    copy: K,
 }
 
-impl<C, B, S, K> Clone for RetryLayer<C, B, S, K> {
-    fn clone(&self) -> Self {
-        RetryLayer { shared: Arc::clone(&self.shared) }
-    }
-}
-
-impl<C, B: fmt::Debug, S, K> fmt::Debug for RetryLayer<C, B, S, K> {
+impl<P: fmt::Debug, C, K> fmt::Debug for RetryLayer<P, C, K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RetryLayer")
-            .field("policy", &self.shared.policy)
+            .field("policy", &self.policy)
             .field("classify", &std::any::type_name::<C>())
             .finish()
     }
 }
 
-impl<C, B, S> RetryLayer<C, B, S, ByClone> {
+impl<B, S, C> RetryLayer<Arc<Retry<B, Unset, S>>, C, ByClone> {
     /// A layer that retries under `policy` what `classify` says to retry,
     /// copying requests with `Clone`.
     pub fn new(policy: Retry<B, Unset, S>, classify: C) -> Self {
-        RetryLayer { shared: Arc::new(Shared { policy: policy.on(Classified), classify, copy: ByClone }) }
+        RetryLayer { policy: Arc::new(policy), classify, copy: ByClone }
     }
 }
 
-impl<C, B, S, K> RetryLayer<C, B, S, K> {
+impl<B, S, C> RetryLayer<&'static Retry<B, Unset, S>, C, ByClone> {
+    /// [`new`](Self::new) for a policy in a `static` (a `LazyLock`): the calls'
+    /// futures hold a plain reference to it.
+    ///
+    /// ```
+    /// use retry_core::Retry;
+    /// use retry_core::tower::RetryLayer;
+    /// use std::sync::LazyLock;
+    ///
+    /// static POLICY: LazyLock<Retry> = LazyLock::new(|| Retry::builder().name("client::search").build().unwrap());
+    /// let layer = RetryLayer::from_static(&POLICY, |_: &u8, outcome: &Result<u8, ()>| outcome.is_err());
+    /// assert_eq!(layer.policy().max_attempts(), Some(10));
+    /// ```
+    pub fn from_static(policy: &'static Retry<B, Unset, S>, classify: C) -> Self {
+        RetryLayer { policy, classify, copy: ByClone }
+    }
+}
+
+impl<P, C, K> RetryLayer<P, C, K> {
     /// Copies requests with `copy` instead of `Clone` (for a request type that is
     /// not `Clone`, or to send some requests once: return `None`).
     ///
@@ -262,34 +274,28 @@ impl<C, B, S, K> RetryLayer<C, B, S, K> {
     /// let _layer = RetryLayer::new(Retry::default(), |_: &Upload, outcome: &Result<(), std::io::Error>| outcome.is_err())
     ///     .clone_requests_with(|upload: &Upload| (upload.0.len() < 1024).then(|| Upload(upload.0.clone())));
     /// ```
-    ///
-    /// # Panics
-    ///
-    /// If the layer was already cloned (build it, then clone it).
-    pub fn clone_requests_with<K2>(self, copy: K2) -> RetryLayer<C, B, S, K2> {
-        let Ok(shared) = Arc::try_unwrap(self.shared) else {
-            panic!("RetryLayer::clone_requests_with: call it before cloning the layer")
-        };
-        RetryLayer { shared: Arc::new(Shared { policy: shared.policy, classify: shared.classify, copy }) }
+    pub fn clone_requests_with<K2>(self, copy: K2) -> RetryLayer<P, C, K2> {
+        RetryLayer { policy: self.policy, classify: self.classify, copy }
     }
 
     /// The policy.
-    pub fn policy(&self) -> &Retry<B, impl Sized, S> {
-        &self.shared.policy
+    pub fn policy(&self) -> &P {
+        &self.policy
     }
 }
 
-impl<Svc, C, B, S, K> Layer<Svc> for RetryLayer<C, B, S, K> {
-    type Service = RetryService<Svc, C, B, S, K>;
+impl<Svc, P: Clone, C: Clone, K: Clone> Layer<Svc> for RetryLayer<P, C, K> {
+    type Service = RetryService<Svc, P, C, K>;
 
     fn layer(&self, inner: Svc) -> Self::Service {
-        RetryService { inner, shared: Arc::clone(&self.shared) }
+        RetryService { inner, policy: self.policy.clone(), classify: self.classify.clone(), copy: self.copy.clone() }
     }
 }
 
 /// The service [`RetryLayer`] makes: calls the inner service, and again on the
 /// failures the classifier retries. Its [`ResponseFuture`] is `Send` when the
-/// inner service, its future, the request and the classifier are.
+/// inner service, its future, the request, the policy, the classifier and the
+/// copier are.
 ///
 /// ```
 /// use retry_core::Retry;
@@ -298,47 +304,44 @@ impl<Svc, C, B, S, K> Layer<Svc> for RetryLayer<C, B, S, K> {
 ///
 /// #[derive(Clone, Debug)]
 /// struct Echo;
-/// let service: RetryService<Echo, _> =
-///     RetryLayer::new(Retry::default(), |_: &u8, _: &Result<u8, ()>| false).layer(Echo);
-/// assert!(format!("{service:?}").starts_with("RetryService"));
+/// let service = RetryLayer::new(Retry::default(), |_: &u8, _: &Result<u8, ()>| false).layer(Echo);
+/// assert!(format!("{:?}", service.get_ref()).starts_with("Echo"));
 /// ```
-pub struct RetryService<Svc, C, B = DefaultBackoff, S = DefaultSleeper, K = ByClone> {
+#[derive(Clone)]
+pub struct RetryService<Svc, P, C, K = ByClone> {
     inner: Svc,
-    shared: Arc<Shared<C, B, S, K>>,
+    policy: P,
+    classify: C,
+    copy: K,
 }
 
-impl<Svc: Clone, C, B, S, K> Clone for RetryService<Svc, C, B, S, K> {
-    fn clone(&self) -> Self {
-        RetryService { inner: self.inner.clone(), shared: Arc::clone(&self.shared) }
-    }
-}
-
-impl<Svc: fmt::Debug, C, B: fmt::Debug, S, K> fmt::Debug for RetryService<Svc, C, B, S, K> {
+impl<Svc: fmt::Debug, P: fmt::Debug, C, K> fmt::Debug for RetryService<Svc, P, C, K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RetryService").field("inner", &self.inner).field("policy", &self.shared.policy).finish()
+        f.debug_struct("RetryService").field("inner", &self.inner).field("policy", &self.policy).finish()
     }
 }
 
-impl<Svc, C, B, S, K> RetryService<Svc, C, B, S, K> {
+impl<Svc, P, C, K> RetryService<Svc, P, C, K> {
     /// The wrapped service.
     pub fn get_ref(&self) -> &Svc {
         &self.inner
     }
 }
 
-impl<Req, Svc, C, B, S, K> Service<Req> for RetryService<Svc, C, B, S, K>
+impl<Req, Svc, P, B, S, C, K> Service<Req> for RetryService<Svc, P, C, K>
 where
     Svc: Service<Req> + Clone,
     Svc::Response: fmt::Debug,
     Svc::Error: fmt::Debug,
-    C: Classify<Req, Svc::Response, Svc::Error>,
+    P: Deref<Target = Retry<B, Unset, S>> + Clone,
     B: crate::backoff::Backoff,
     S: crate::sleep::Sleeper,
-    K: CloneRequest<Req>,
+    C: Classify<Req, Svc::Response, Svc::Error> + Clone,
+    K: CloneRequest<Req> + Clone,
 {
     type Response = Svc::Response;
     type Error = Svc::Error;
-    type Future = ResponseFuture<Svc, Req, C, B, S, K>;
+    type Future = ResponseFuture<Svc, Req, P, C, K, S::Sleep>;
 
     #[inline]
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
@@ -347,11 +350,11 @@ where
 
     #[inline]
     fn call(&mut self, request: Req) -> Self::Future {
-        self.shared.policy.begin::<Failure<'static>>();
-        let copy = self.shared.copy.clone_request(&request);
+        self.policy.begin::<Failure<'static>>();
+        let copy = self.copy.clone_request(&request);
         // The ready service makes this attempt; a clone waits for the retries.
         let retries = self.inner.clone();
         let ready = std::mem::replace(&mut self.inner, retries);
-        ResponseFuture::new(Arc::clone(&self.shared), ready, request, copy)
+        ResponseFuture::new(self.policy.clone(), self.classify.clone(), self.copy.clone(), ready, request, copy)
     }
 }
