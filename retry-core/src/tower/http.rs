@@ -195,14 +195,37 @@ pub struct HttpClassifier;
 impl<B, RB, E: Error + 'static> Classify<Request<B>, Response<RB>, E> for HttpClassifier {
     #[inline]
     fn classify(&self, request: &Request<B>, outcome: &Result<Response<RB>, E>) -> Decision {
-        match outcome {
-            Ok(response) if !is_retryable_status(response.status()) => Decision::Stop,
-            Ok(response) => decide_status(request, response),
-            Err(error) => match applied(error) {
-                Some(applied) => applied.retry_safe(idempotency(request)).into(),
-                None => Decision::Stop,
-            },
-        }
+        decide(request, outcome.as_ref().map_err(|error| error as &(dyn Error + 'static)))
+    }
+}
+
+/// What [`HttpClassifier`] decides, for an outcome whose error is given as a
+/// `dyn Error`: the classifier of a stack whose error is tower's `BoxError` (a
+/// box of `dyn Error` does not implement `Error`, so `HttpClassifier` does not
+/// take it).
+///
+/// ```
+/// use retry_core::Decision;
+/// use retry_core::tower::http;
+///
+/// type BoxError = Box<dyn std::error::Error + Send + Sync>;
+/// let classify = |request: &::http::Request<()>, outcome: &Result<::http::Response<()>, BoxError>| {
+///     http::decide(request, outcome.as_ref().map_err(|e| &**e as _))
+/// };
+/// let post = ::http::Request::post("/orders").body(()).unwrap();
+/// let refused: Result<::http::Response<()>, BoxError> =
+///     Err(Box::new(std::io::Error::from(std::io::ErrorKind::ConnectionRefused)));
+/// assert_eq!(classify(&post, &refused), Decision::Retry);
+/// ```
+#[inline]
+pub fn decide<B, RB>(request: &Request<B>, outcome: Result<&Response<RB>, &(dyn Error + 'static)>) -> Decision {
+    match outcome {
+        Ok(response) if !is_retryable_status(response.status()) => Decision::Stop,
+        Ok(response) => decide_status(request, response),
+        Err(error) => match applied(error) {
+            Some(applied) => applied.retry_safe(idempotency(request)).into(),
+            None => Decision::Stop,
+        },
     }
 }
 
