@@ -131,3 +131,14 @@ async fn call_with_retry_and_refresh_spawned() {
     assert_eq!(task.await.unwrap().unwrap(), 6);
     assert_eq!(refreshes.load(Ordering::SeqCst), 2);
 }
+
+#[tokio::test(start_paused = true)]
+async fn call_async_with_an_owning_async_move_closure_spawned() {
+    let backend = Arc::new(Backend::default());
+    let policy = Retry::default().on(error_type::<io::Error>());
+    let task = tokio::spawn(async move {
+        // The closure owns its `Arc`; each attempt borrows it from the closure.
+        policy.call_async(async move |_attempt| backend.fetch().await).await
+    });
+    assert_eq!(task.await.unwrap().unwrap(), 3);
+}
