@@ -1,4 +1,4 @@
-use super::{Classify, CloneRequest, Failure};
+use super::{Classify, CloneRequest, Described, Failure};
 use crate::backoff::Backoff;
 use crate::engine::{CallState, Step};
 use crate::sleep::Sleeper;
@@ -6,6 +6,7 @@ use crate::{Decision, Retry, Unset, sleep};
 use pin_project_lite::pin_project;
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::mem::ManuallyDrop;
 use std::ops::{ControlFlow, Deref};
 use std::pin::Pin;
@@ -224,7 +225,8 @@ where
     // A request that could not be copied is not retried.
     let Some(request) = copy else { return ControlFlow::Break(outcome) };
     let decision = classify.classify(request, &outcome);
-    if decision == Decision::Stop || !schedule(policy, retrying, decision, &outcome) {
+    let described = Described { classify, outcome: &outcome, request: PhantomData::<fn(&Req)> };
+    if decision == Decision::Stop || !schedule(policy, retrying, decision, &described) {
         return ControlFlow::Break(outcome);
     }
     ControlFlow::Continue(())

@@ -139,4 +139,20 @@ where
             }
         }
     }
+
+    /// A response as `gRPC status 14 (grpc-message: ..)`, without its other
+    /// headers; an error as its `Debug`.
+    fn describe(&self, outcome: &Result<::http::Response<RB>, E>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result
+    where
+        ::http::Response<RB>: std::fmt::Debug,
+        E: std::fmt::Debug,
+    {
+        match outcome {
+            Ok(response) => {
+                let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("?");
+                write!(f, "gRPC status {} (grpc-message: {})", header("grpc-status"), header("grpc-message"))
+            }
+            Err(error) => std::fmt::Debug::fmt(error, f),
+        }
+    }
 }

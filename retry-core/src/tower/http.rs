@@ -197,6 +197,33 @@ impl<B, RB, E: Error + 'static> Classify<Request<B>, Response<RB>, E> for HttpCl
     fn classify(&self, request: &Request<B>, outcome: &Result<Response<RB>, E>) -> Decision {
         decide(request, outcome.as_ref().map_err(|error| error as &(dyn Error + 'static)))
     }
+
+    /// A response as `HTTP 503 Service Unavailable (Retry-After: 1s)`, without
+    /// its headers; an error as its `Debug`.
+    fn describe(&self, outcome: &Result<Response<RB>, E>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result
+    where
+        Response<RB>: std::fmt::Debug,
+        E: std::fmt::Debug,
+    {
+        describe_response(outcome.as_ref().map_err(|error| error as &dyn std::fmt::Debug), f)
+    }
+}
+
+/// A response by its status and `Retry-After`; an error by its `Debug`.
+pub(crate) fn describe_response<RB>(
+    outcome: Result<&Response<RB>, &dyn std::fmt::Debug>,
+    f: &mut std::fmt::Formatter<'_>,
+) -> std::fmt::Result {
+    match outcome {
+        Ok(response) => {
+            write!(f, "HTTP {}", response.status())?;
+            match retry_after(response) {
+                Some(wait) => write!(f, " (Retry-After: {wait:?})"),
+                None => Ok(()),
+            }
+        }
+        Err(error) => error.fmt(f),
+    }
 }
 
 /// What [`HttpClassifier`] decides, for an outcome whose error is given as a

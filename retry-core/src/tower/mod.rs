@@ -96,6 +96,44 @@ use tower_service::Service;
 pub trait Classify<Req, Res, Err> {
     /// What to do after an attempt of `request` ended with `outcome`.
     fn classify(&self, request: &Req, outcome: &Result<Res, Err>) -> Decision;
+
+    /// How the hooks show a failed attempt (`caused_by`: the tracing event, a
+    /// custom hook). The default is the outcome's `Debug`; the HTTP classifier
+    /// shows a response as its status and `Retry-After`, not its headers (which
+    /// may carry cookies).
+    ///
+    /// ```
+    /// use retry_core::tower::{Classify, http::HttpClassifier};
+    ///
+    /// struct Show<'a>(&'a Result<http::Response<()>, std::io::Error>);
+    /// impl std::fmt::Debug for Show<'_> {
+    ///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    ///         Classify::<http::Request<()>, _, _>::describe(&HttpClassifier, self.0, f)
+    ///     }
+    /// }
+    /// let busy = http::Response::builder().status(503).header("set-cookie", "id=1").body(()).unwrap();
+    /// assert_eq!(format!("{:?}", Show(&Ok(busy))), "HTTP 503 Service Unavailable");
+    /// ```
+    fn describe(&self, outcome: &Result<Res, Err>, f: &mut fmt::Formatter<'_>) -> fmt::Result
+    where
+        Res: fmt::Debug,
+        Err: fmt::Debug,
+    {
+        fmt::Debug::fmt(outcome, f)
+    }
+}
+
+/// An outcome shown by its classifier's [`Classify::describe`].
+pub(crate) struct Described<'a, Req, Res, Err, C> {
+    pub(crate) classify: &'a C,
+    pub(crate) outcome: &'a Result<Res, Err>,
+    pub(crate) request: std::marker::PhantomData<fn(&Req)>,
+}
+
+impl<Req, Res: fmt::Debug, Err: fmt::Debug, C: Classify<Req, Res, Err>> fmt::Debug for Described<'_, Req, Res, Err, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.classify.describe(self.outcome, f)
+    }
 }
 
 impl<Req, Res, Err, F, D> Classify<Req, Res, Err> for F
@@ -149,7 +187,8 @@ impl<Req, F: Fn(&Req) -> Option<Req>> CloneRequest<Req> for F {
 
 /// One failed attempt of a call through the layer, as the engine, the hooks and
 /// the metrics see it: its `error_type` label is `retry_core::tower::Failure`, and
-/// its `Debug` form (the hooks' `caused_by`) is the attempt's outcome.
+/// its `Debug` form (the hooks' `caused_by`) is the attempt's outcome as the
+/// classifier describes it ([`Classify::describe`]).
 ///
 /// ```
 /// use retry_core::Decision;
