@@ -225,11 +225,15 @@ where
     // A request that could not be copied is not retried.
     let Some(request) = copy else { return ControlFlow::Break(outcome) };
     let decision = classify.classify(request, &outcome);
-    let described = Described { classify, outcome: &outcome, request: PhantomData::<fn(&Req)> };
-    if decision == Decision::Stop || !schedule(policy, retrying, decision, &described) {
+    if decision == Decision::Stop {
         return ControlFlow::Break(outcome);
     }
-    ControlFlow::Continue(())
+    let described = Described { classify, outcome: &outcome, request: PhantomData::<fn(&Req)> };
+    if schedule(policy, retrying, decision, &described) {
+        ControlFlow::Continue(())
+    } else {
+        ControlFlow::Break(outcome)
+    }
 }
 
 /// Asks the engine what follows a failure the classifier would retry; starts
