@@ -221,3 +221,20 @@ async fn a_call_through_the_layer_can_be_spawned() {
     assert_eq!(status, 200);
     assert_eq!(server.requests(), 2);
 }
+
+#[tokio::test]
+async fn a_name_that_does_not_resolve_is_retried_for_a_post() {
+    // `.invalid` never resolves (RFC 2606): hyper-util fails with "dns error"
+    // before sending anything.
+    let waits = Recorder::default();
+    let mut client = client("tower_tests::dns", &waits);
+    let error = retry_core::Scoped::new()
+        .testing(retry_core::TestMode::new(3))
+        .wrap(async {
+            client.ready().await.unwrap().call(request(Method::POST, "http://no-such-host.invalid/orders")).await
+        })
+        .await
+        .unwrap_err();
+    assert!(error.is_connect(), "{error:?}");
+    assert_eq!(waits.waits(), [Duration::ZERO, Duration::ZERO], "3 attempts: 2 retries, no wait in testing mode");
+}
