@@ -238,3 +238,25 @@ async fn a_name_that_does_not_resolve_is_retried_for_a_post() {
     assert!(error.is_connect(), "{error:?}");
     assert_eq!(waits.waits(), [Duration::ZERO, Duration::ZERO], "3 attempts: 2 retries, no wait in testing mode");
 }
+
+#[tokio::test]
+async fn the_layer_draws_its_retries_from_the_budget() {
+    use retry_core::budget::{ManualClock, TpsBudget};
+    // A window that grants a single retry (one call deposits a ratio of 1.0).
+    let budget = TpsBudget::with_clock(Duration::from_secs(10), 0, 1.0, ManualClock::new()).unwrap();
+    let policy = Retry::builder()
+        .wait_initial(Duration::ZERO)
+        .wait_jitter(Duration::ZERO)
+        .name("tower_tests::budget")
+        .build()
+        .unwrap()
+        .budget(Arc::new(budget));
+    let layer = RetryLayer::new(policy, HttpClassifier).clone_requests_with(clone_request as Copier);
+    let client: HyperClient = Client::builder(TokioExecutor::new()).build_http();
+    let mut client = ServiceBuilder::new().layer(layer).service(client);
+
+    let server = FlakyServer::start_then([], Step::status(503)).unwrap();
+    let response = client.ready().await.unwrap().call(request(Method::GET, &server.url("/b"))).await.unwrap();
+    assert_eq!(response.status(), 503, "the last answer, once the budget said no");
+    assert_eq!(server.requests(), 2, "one retry, then the budget was empty");
+}
