@@ -22,6 +22,9 @@ echo; echo "# 5: scale"
 cargo run -q -p retry-benches --release --bin scale -- ours
 cargo run -q -p retry-benches --release --bin scale -- backon
 
+echo; echo "# 7: the tower layer's success path (criterion; its callgrind table is the last of # 2)"
+cargo bench -q -p retry-benches --bench tower_layer 2>/dev/null | grep -E "^tower_success|time:"
+
 echo; echo "# 6: compile cost"
 cargo run -q -p retry-benches --release --bin compile_cost
 

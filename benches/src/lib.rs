@@ -13,6 +13,8 @@
 //! `#[retry]` runs both testing mode (how its users get zero waits in tests) and
 //! `backoff = NoBackoff` outside it (a production policy that does not wait).
 
+pub mod tower;
+
 use backon::{BlockingRetryable, ConstantBuilder, ExponentialBuilder, Retryable};
 use retry_core::backoff::NoBackoff;
 use retry_core::retry;

@@ -28,6 +28,7 @@
 //! - [`sleep`]: how async code waits, for tokio or another runtime.
 //! - [`budget`]: retry budgets that stop retry storms.
 //! - [`idempotency`]: which failures may be retried without applying a request twice.
+//! - `tower` (feature `tower`): `RetryLayer`, the policy as tower middleware for HTTP and gRPC clients.
 //!
 //! # Features
 //!
@@ -40,6 +41,8 @@
 //! | `anyhow` | no | `on = T` also finds a `T` inside an `anyhow::Error` |
 //! | `redis` | no | `redis`: a retrying connection for redis-rs 1.x (standalone, Sentinel, Cluster) that never re-sends a command that may have been applied unless it is idempotent; `predicates::redis`: which `redis::RedisError`s are worth retrying |
 //! | `reqwest` | no | `predicates::reqwest`: which `reqwest::Error`s (reqwest 0.13) and HTTP statuses are worth retrying, with `Retry-After` |
+//! | `tower` | no | `tower::RetryLayer`: the policy as tower middleware (hyper-util, tonic, axum clients), with the gRPC codes and pushback (`tower::grpc`) |
+//! | `http` | no | `tower::http`: the layer's HTTP classifier (429, 502, 503, 504, `Retry-After`, idempotent methods and `Idempotency-Key`); implies `tower` |
 //!
 //! With `default-features = false` the engine, the policies, backoff, matching,
 //! switches, hooks and budgets remain. Without `tokio`, async retrying needs a
@@ -69,6 +72,9 @@ pub mod redis;
 mod rng;
 pub mod sleep;
 pub mod switches;
+#[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
+pub mod tower;
 
 #[doc(hidden)]
 #[path = "private.rs"]

@@ -26,7 +26,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 
@@ -52,6 +52,12 @@ pub enum Step {
     /// connection is held until the client closes it, the server stops, or
     /// [`MAX_STALL`] passes.
     Stall,
+    /// Read the request, start the answer (`HTTP/1.1 200 OK` and half a
+    /// header), then close the connection: the client sees the connection
+    /// closed mid-response (hyper: "connection closed before message
+    /// completed"), after the server received (and, for all it knows, applied)
+    /// the request.
+    CloseMidResponse,
 }
 
 impl Step {
@@ -91,7 +97,7 @@ impl Step {
         }
     }
 
-    /// Adds a header to an answer (does nothing to `Reset` and `Stall`).
+    /// Adds a header to an answer (does nothing to the other steps).
     pub fn with_header(mut self, name: &str, value: &str) -> Self {
         if let Step::Respond { headers, .. } = &mut self {
             headers.push((name.to_owned(), value.to_owned()));
@@ -99,7 +105,7 @@ impl Step {
         self
     }
 
-    /// Replaces the body of an answer (does nothing to `Reset` and `Stall`).
+    /// Replaces the body of an answer (does nothing to the other steps).
     pub fn with_body(mut self, text: impl Into<String>) -> Self {
         if let Step::Respond { body, .. } = &mut self {
             *body = text.into();
@@ -107,13 +113,14 @@ impl Step {
         self
     }
 
-    fn served(&self, path: String) -> Served {
+    fn served(&self, method: String, path: String) -> Served {
         let outcome = match self {
             Step::Respond { status, .. } => Outcome::Status(*status),
             Step::Reset => Outcome::Reset,
             Step::Stall => Outcome::Stall,
+            Step::CloseMidResponse => Outcome::ClosedMidResponse,
         };
-        Served { outcome, path }
+        Served { outcome, method, path }
     }
 }
 
@@ -126,6 +133,8 @@ pub enum Outcome {
     Reset,
     /// Never answered.
     Stall,
+    /// Closed the connection in the middle of its answer.
+    ClosedMidResponse,
 }
 
 /// One entry of the server's log.
@@ -133,6 +142,8 @@ pub enum Outcome {
 pub struct Served {
     /// What the server did.
     pub outcome: Outcome,
+    /// The request's method (`?` if the request line could not be read).
+    pub method: String,
     /// The request's path (`?` if the request line could not be read).
     pub path: String,
 }
@@ -275,17 +286,33 @@ async fn serve(listener: std::net::TcpListener, state: Arc<State>, mut stop: one
 async fn handle(mut stream: TcpStream, state: Arc<State>) {
     // Take the step when the request arrives, not when the client connects.
     let mut first = [0; 512];
-    let path = match stream.peek(&mut first).await {
+    let (method, path) = match stream.peek(&mut first).await {
         Ok(0) | Err(_) => return,
-        Ok(n) => request_path(&first[..n]),
+        Ok(n) => request_line(&first[..n]),
     };
     let step = state.next_step();
-    state.record(step.served(path));
+    state.record(step.served(method, path));
     match step {
         Step::Reset => {
             let _ = tokio::time::timeout(Duration::from_secs(2), read_request_head(&mut stream)).await;
             let _ = stream.set_zero_linger();
             drop(stream);
+        }
+        Step::CloseMidResponse => {
+            let _ = tokio::time::timeout(Duration::from_secs(2), read_request_head(&mut stream)).await;
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-len").await;
+            // Half-close, then drain what the client still sends (a request body)
+            // until it hangs up: closing with unread data would reset instead.
+            let _ = stream.shutdown().await;
+            let _ = tokio::time::timeout(Duration::from_secs(2), async {
+                let mut sink = [0; 1024];
+                while let Ok(n) = stream.read(&mut sink).await {
+                    if n == 0 {
+                        break;
+                    }
+                }
+            })
+            .await;
         }
         Step::Stall => {
             // Hold the connection, answering nothing, until the client hangs up.
@@ -322,13 +349,15 @@ fn respond(status: u16, headers: &[(String, String)], body: &str) -> Response<Fu
     response
 }
 
-/// `GET /path HTTP/1.1` → `/path`.
-fn request_path(head: &[u8]) -> String {
+/// `GET /path HTTP/1.1` → (`GET`, `/path`).
+fn request_line(head: &[u8]) -> (String, String) {
     let line = head.split(|b| *b == b'\r' || *b == b'\n').next().unwrap_or_default();
     let mut parts = line.split(|b| *b == b' ');
     match (parts.next(), parts.next()) {
-        (Some(_method), Some(path)) => String::from_utf8_lossy(path).into_owned(),
-        _ => "?".to_owned(),
+        (Some(method), Some(path)) => {
+            (String::from_utf8_lossy(method).into_owned(), String::from_utf8_lossy(path).into_owned())
+        }
+        _ => ("?".to_owned(), "?".to_owned()),
     }
 }
 
@@ -349,7 +378,7 @@ mod tests {
 
     #[test]
     fn paths() {
-        assert_eq!(request_path(b"GET /a/b?c=d HTTP/1.1\r\nhost: x\r\n"), "/a/b?c=d");
-        assert_eq!(request_path(b"garbage"), "?");
+        assert_eq!(request_line(b"GET /a/b?c=d HTTP/1.1\r\nhost: x\r\n"), ("GET".into(), "/a/b?c=d".into()));
+        assert_eq!(request_line(b"garbage"), ("?".into(), "?".into()));
     }
 }

@@ -12,18 +12,30 @@
 //! and a no-op sleeper for backon), for the instructions of 9 retries, and
 //! `ours_retry0`, `backon_retry0`, the same call without failures;
 //! `ours_async_retry9`, `ours_async_retry0`: the async twins, each call run by
-//! `block_on` on a current-thread tokio runtime.
+//! `block_on` on a current-thread tokio runtime; `plain_tower`, `tower_tower`,
+//! `ours_tower`: one call of an always-ready service with no layer, under tower's
+//! `retry::Retry`, under `retry_core::tower::RetryLayer` (`ours_tower`: `new`, an
+//! `Arc`'d policy; `ours_static_tower`: `from_static`).
 
+use retry_benches::tower::{
+    Double, OursArc, OursStatic, RetryErrors, call_ours, call_ours_static, call_plain, call_tower, ours_layer,
+    ours_static, tower_retry,
+};
 use retry_benches::{
     Hooks, backon_async, backon_flaky_sync_nosleep, backon_sync, ours_async, ours_async_ready, ours_call_sync,
     ours_flaky_async, ours_flaky_sync, ours_policy_sync, ours_pure_sync, ours_sync, plain_async, plain_async_ready,
     plain_async_ready_unfolded, plain_call_sync, plain_pure_sync, plain_sync, poll_once, run_flaky, testing_mode,
     tokio_retry2_async,
 };
+use std::cell::RefCell;
 use std::hint::black_box;
 use std::process::ExitCode;
 
 thread_local! {
+    static TOWER_PLAIN: RefCell<Double> = const { RefCell::new(Double) };
+    static TOWER_RETRY: RefCell<tower::retry::Retry<RetryErrors, Double>> = RefCell::new(tower_retry());
+    static TOWER_OURS: RefCell<OursArc> = RefCell::new(ours_layer());
+    static TOWER_OURS_STATIC: RefCell<OursStatic> = RefCell::new(ours_static());
     static RUNTIME: tokio::runtime::Runtime =
         tokio::runtime::Builder::new_current_thread().enable_time().build().expect("a tokio runtime");
 }
@@ -63,6 +75,10 @@ fn main() -> ExitCode {
         "ours_async_retry0" => |_| run_flaky_async(0),
         "backon_retry9" => |_| run_flaky(backon_flaky_sync_nosleep, 9).map(u64::from),
         "backon_retry0" => |_| run_flaky(backon_flaky_sync_nosleep, 0).map(u64::from),
+        "plain_tower" => |x| Ok(TOWER_PLAIN.with_borrow_mut(|s| call_plain(s, x))),
+        "tower_tower" => |x| Ok(TOWER_RETRY.with_borrow_mut(|s| call_tower(s, x))),
+        "ours_tower" => |x| Ok(TOWER_OURS.with_borrow_mut(|s| call_ours(s, x))),
+        "ours_static_tower" => |x| Ok(TOWER_OURS_STATIC.with_borrow_mut(|s| call_ours_static(s, x))),
         other => {
             eprintln!("unknown subject {other}");
             return ExitCode::FAILURE;

@@ -455,7 +455,10 @@ pub(crate) fn run_give_up(details: &GiveUpDetails<'_>) {
     }
 }
 
-/// The type name of an error, as hooks and metrics see it.
+/// The type name of an error, as hooks and metrics see it. A lifetime that is
+/// the type's only parameter says nothing (`type_name` erases it to `'_`), so
+/// it is left out: the tower layer's `Failure<'a>` is `retry_core::tower::Failure`.
 pub(crate) fn error_type_name<E>() -> &'static str {
-    std::any::type_name::<E>()
+    let name = std::any::type_name::<E>();
+    name.strip_suffix("<'_>").unwrap_or(name)
 }

@@ -4,6 +4,7 @@ mod builder;
 mod call;
 mod redis;
 mod refresh;
+mod spawn;
 
 pub use builder::RetryBuilder;
 

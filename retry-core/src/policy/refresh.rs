@@ -117,13 +117,13 @@ impl<B: Backoff, O, S> Retry<B, O, S> {
 }
 
 impl<B: Backoff, O, S> Retry<B, O, S> {
-    /// [`call_async_with_refresh`](Self::call_async_with_refresh) for closures
-    /// that return futures: the future it makes is `Send` whenever theirs are,
-    /// which rustc cannot yet prove through `AsyncFnMut` (the integrations box it
-    /// as `dyn Future + Send`). `op` gets no [`Attempt`], so a success draws no
-    /// backoff. With `first`, the call's first attempt was already made (and
-    /// the call recorded with the budget) and failed with it.
-    pub(crate) async fn call_async_with_refresh_fn<T, E, M, F, Fut, R, RFut>(
+    /// The two-level loop for an integration that made the call's first attempt
+    /// itself, on its fast path: with `first`, that attempt failed with it (and
+    /// the call was recorded with the budget); without, the loop makes it. `op`
+    /// returns a future, so the call's future is `Send` whenever `op`'s are (the
+    /// Redis connection boxes it as `dyn Future + Send`), and gets no
+    /// [`Attempt`]: nothing is drawn for a call that succeeds.
+    pub(crate) async fn continue_async_with_refresh<T, E, M, F, Fut, R, RFut>(
         &self,
         refreshes: u32,
         first: Option<E>,

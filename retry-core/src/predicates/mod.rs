@@ -25,7 +25,7 @@
 //! |---|---|---|
 //! | [`io`] | always | `std::io::Error`: refused, reset, aborted, broken pipe, timed out, .. |
 //! | `redis` | `redis` | `redis::RedisError`: connection dropped or refused, timeout, `LOADING`, `TRYAGAIN`, `CLUSTERDOWN`, `MASTERDOWN` (and `READONLY` during a failover); `is_unapplied_redis_error` for commands that are not idempotent |
-//! | `reqwest` | `reqwest` | `reqwest::Error` and HTTP statuses: connect, timeout, 408, 429, 5xx, with `Retry-After` honoured |
+//! | `reqwest` | `reqwest` | `reqwest::Error` and HTTP statuses: connect, timeout, 408, 429, 5xx, with `Retry-After` honoured; `retry_after_or_not_applied` for requests that are not idempotent |
 //!
 //! The `redis` and `reqwest` features pull in those crates; both are off by
 //! default. redis-rs 1.x needs Rust 1.88, as retry-core itself does.
@@ -37,5 +37,7 @@ pub mod redis;
 #[cfg(feature = "reqwest")]
 #[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
 pub mod reqwest;
+#[cfg(any(feature = "reqwest", feature = "http"))]
+pub(crate) mod retry_after;
 
 pub use io::{is_transient_io_error, is_transient_io_kind};

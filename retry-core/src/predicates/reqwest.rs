@@ -34,17 +34,42 @@
 //! }
 //! ```
 //!
+//! # Idempotency
+//!
+//! The predicates above retry a failure that may have been applied (a timeout
+//! after sending, a connection closed mid-response, a 502) whatever the method:
+//! right for `GET` and `PUT`, wrong for a `POST` that reached the server, which
+//! would then be sent twice. For requests that are not idempotent, use
+//! [`retry_after_or_not_applied`]: it retries only what surely did not reach
+//! the server (a connection never made, 429 or 503 with `Retry-After`). The
+//! sorting is [`applied`], in the crate's [`idempotency`](crate::idempotency)
+//! vocabulary; [`decide_for`] takes the request's [`Idempotency`] as a value.
+//!
+//! ```no_run
+//! use retry_core::predicates::reqwest::{HttpError, check_status, retry_after_or_not_applied};
+//! use retry_core::retry;
+//!
+//! #[retry(on = retry_after_or_not_applied, attempts = 5, timeout = "30s")]
+//! async fn place_order(client: &reqwest::Client, url: &str, order: &str) -> Result<String, HttpError> {
+//!     let response = check_status(client.post(url).body(order.to_owned()).send().await?)?;
+//!     Ok(response.text().await?)
+//! }
+//! ```
+//!
 //! [`is_connect`]: reqwest::Error::is_connect
 //! [`is_timeout`]: reqwest::Error::is_timeout
 
 use super::io::has_transient_io_error;
 use crate::Decision;
+use crate::idempotency::{Applied, Idempotency};
 use crate::matching::{ErrorChain, downcast};
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use std::error::Error;
 use std::fmt;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+#[cfg(test)]
+use std::time::UNIX_EPOCH;
+use std::time::{Duration, SystemTime};
 
 /// Whether a response with this status is worth retrying: 408, 429, and every
 /// 5xx but 501, 505 and 511.
@@ -71,6 +96,10 @@ pub fn is_retryable_status(status: StatusCode) -> bool {
 /// Whether a `reqwest::Error` is worth retrying: a connect error, a timeout, a
 /// connection broken under the exchange, or a retryable status (from
 /// `Response::error_for_status`). See the [module](self) docs.
+///
+/// It does not look at the method: a timeout after a `POST` was sent is
+/// retried too. For requests that are not idempotent, retry only what
+/// [`applied`] calls [`Applied::No`] ([`retry_after_or_not_applied`]).
 ///
 /// ```
 /// use retry_core::predicates::reqwest::is_transient_reqwest_error;
@@ -148,40 +177,7 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 /// assert_eq!(parse_retry_after("-5", now), None);
 /// ```
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
-    let value = value.trim();
-    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
-        return value.parse::<u64>().ok().map(Duration::from_secs);
-    }
-    let at = UNIX_EPOCH + Duration::from_secs(parse_imf_fixdate(value)?);
-    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
-}
-
-/// `Sun, 06 Nov 1994 08:49:37 GMT` to seconds since the Unix epoch.
-fn parse_imf_fixdate(value: &str) -> Option<u64> {
-    let mut parts = value.split(' ');
-    let (weekday, day, month, year, time, zone) =
-        (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() || zone != "GMT" || !weekday.ends_with(',') || day.len() != 2 || year.len() != 4 {
-        return None;
-    }
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    let month = MONTHS.iter().position(|m| *m == month)? as u64 + 1;
-    let number = |s: &str| -> Option<u64> { s.bytes().all(|b| b.is_ascii_digit()).then(|| s.parse().ok()).flatten() };
-    let (day, year) = (number(day)?, number(year)?);
-    let mut hms = time.split(':');
-    let (h, m, s) = (number(hms.next()?)?, number(hms.next()?)?, number(hms.next()?)?);
-    if hms.next().is_some() || year < 1970 || !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 {
-        return None;
-    }
-    // Days from the civil date (Howard Hinnant's algorithm), for years >= 1970.
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y / 400;
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = (era * 146_097 + doe).checked_sub(719_468)?;
-    Some(days * 86_400 + h * 3_600 + m * 60 + s)
+    super::retry_after::parse(value, now)
 }
 
 /// A response whose status is an error (4xx or 5xx), with the wait its
@@ -237,6 +233,29 @@ impl StatusError {
     /// Whether the status is worth retrying ([`is_retryable_status`]).
     pub fn is_retryable(&self) -> bool {
         is_retryable_status(self.status)
+    }
+
+    /// What the request may have done: [`Applied::No`] for 429 or 503 with
+    /// `Retry-After` (the server refused it), [`Applied::Maybe`] for another
+    /// retryable status (408, 429, 5xx but 501, 505, 511), `None` otherwise.
+    ///
+    /// ```
+    /// use reqwest::StatusCode;
+    /// use retry_core::idempotency::Applied;
+    /// use retry_core::predicates::reqwest::StatusError;
+    /// use std::time::Duration;
+    ///
+    /// let busy = StatusError::new(StatusCode::SERVICE_UNAVAILABLE, Some(Duration::from_secs(1)));
+    /// assert_eq!(busy.applied(), Some(Applied::No));
+    /// assert_eq!(StatusError::new(StatusCode::BAD_GATEWAY, None).applied(), Some(Applied::Maybe));
+    /// assert_eq!(StatusError::new(StatusCode::NOT_FOUND, None).applied(), None);
+    /// ```
+    pub fn applied(&self) -> Option<Applied> {
+        match (self.status, self.retry_after) {
+            (StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE, Some(_)) => Some(Applied::No),
+            (status, _) if is_retryable_status(status) => Some(Applied::Maybe),
+            _ => None,
+        }
     }
 
     /// [`Decision::RetryAfter`] for a retryable status with `Retry-After`,
@@ -345,6 +364,10 @@ impl Error for HttpError {
 /// status, the backoff's wait for a transient transport error or a retryable
 /// status without the header, and no retry for anything else.
 ///
+/// It retries a failure that may have been applied whatever the method: use it
+/// for idempotent requests (`GET`, `PUT`, `DELETE`, a request with an
+/// idempotency key), and [`retry_after_or_not_applied`] for the others.
+///
 /// ```
 /// use reqwest::StatusCode;
 /// use retry_core::Decision;
@@ -363,6 +386,84 @@ pub fn retry_after_or_transient(error: &HttpError) -> Decision {
         HttpError::Transport(error) => is_transient_reqwest_error(error).into(),
         HttpError::Status(error) => error.decision(),
     }
+}
+
+/// What a failed reqwest exchange may have done on the server:
+/// [`Applied::No`] when the connection was never made ([`is_connect`]: refused,
+/// unreachable, a name that did not resolve, a connect timeout),
+/// [`Applied::Maybe`] when the request may have been sent (a timeout, a reset, a
+/// connection closed mid-response, a retryable status from
+/// `error_for_status`), `None` when the error is not worth retrying.
+///
+/// ```
+/// use retry_core::idempotency::Applied;
+/// use retry_core::predicates::reqwest::applied;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+/// let refused = reqwest::Client::new().post(format!("http://127.0.0.1:{port}/")).send().await.unwrap_err();
+/// assert_eq!(applied(&refused), Some(Applied::No));
+/// # Ok(())
+/// # }
+/// ```
+///
+/// [`is_connect`]: reqwest::Error::is_connect
+pub fn applied(error: &reqwest::Error) -> Option<Applied> {
+    if let Some(status) = error.status() {
+        return StatusError::new(status, None).applied();
+    }
+    if error.is_builder() || error.is_redirect() || error.is_decode() {
+        return None;
+    }
+    if error.is_connect() {
+        return Some(Applied::No);
+    }
+    (error.is_timeout() || has_transient_io_error(error) || has_broken_connection(error)).then_some(Applied::Maybe)
+}
+
+/// The decision for an HTTP call whose request has this [`Idempotency`]: like
+/// [`retry_after_or_transient`], but a failure that may have been applied is
+/// retried only for an idempotent request.
+///
+/// ```
+/// use reqwest::StatusCode;
+/// use retry_core::Decision;
+/// use retry_core::idempotency::Idempotency;
+/// use retry_core::predicates::reqwest::{HttpError, StatusError, decide_for};
+/// use std::time::Duration;
+///
+/// let bad_gateway = HttpError::from(StatusError::new(StatusCode::BAD_GATEWAY, None));
+/// assert_eq!(decide_for(&bad_gateway, Idempotency::Idempotent), Decision::Retry);
+/// assert_eq!(decide_for(&bad_gateway, Idempotency::NotIdempotent), Decision::Stop);
+/// let busy = HttpError::from(StatusError::new(StatusCode::SERVICE_UNAVAILABLE, Some(Duration::from_secs(1))));
+/// assert_eq!(decide_for(&busy, Idempotency::NotIdempotent), Decision::RetryAfter(Duration::from_secs(1)));
+/// ```
+pub fn decide_for(error: &HttpError, idempotency: Idempotency) -> Decision {
+    match error {
+        HttpError::Transport(error) => applied(error).is_some_and(|applied| applied.retry_safe(idempotency)).into(),
+        HttpError::Status(status) => match status.applied() {
+            Some(applied) if applied.retry_safe(idempotency) => status.decision(),
+            _ => Decision::Stop,
+        },
+    }
+}
+
+/// The `on` of a request that is not idempotent (`POST`, `PATCH`): retries
+/// only what surely did not reach the server (a connection never made; 429 or
+/// 503 with `Retry-After`, waiting what it asks), so the request is never
+/// applied twice. [`decide_for`] with [`Idempotency::NotIdempotent`].
+///
+/// ```
+/// use reqwest::StatusCode;
+/// use retry_core::Decision;
+/// use retry_core::predicates::reqwest::{HttpError, StatusError, retry_after_or_not_applied};
+///
+/// let timeout_at_the_gateway = HttpError::from(StatusError::new(StatusCode::GATEWAY_TIMEOUT, None));
+/// assert_eq!(retry_after_or_not_applied(&timeout_at_the_gateway), Decision::Stop);
+/// ```
+pub fn retry_after_or_not_applied(error: &HttpError) -> Decision {
+    decide_for(error, Idempotency::NotIdempotent)
 }
 
 /// [`retry_after_or_transient`] for any error whose chain holds a
@@ -415,6 +516,7 @@ mod tests {
 
     #[test]
     fn dates() {
+        use super::super::retry_after::parse_imf_fixdate;
         assert_eq!(parse_imf_fixdate("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
         assert_eq!(parse_imf_fixdate("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777));
         assert_eq!(parse_imf_fixdate("Tue, 29 Feb 2028 12:00:00 GMT"), Some(1_835_438_400));

@@ -326,7 +326,7 @@ where
             shared.forget();
             std::future::ready(())
         };
-        let result = policy.call_async_with_refresh_fn(shared.target.max_refreshes(), first, attempt, refresh).await;
+        let result = policy.continue_async_with_refresh(shared.target.max_refreshes(), first, attempt, refresh).await;
         result.map_err(|last| record.finish(last))
     }
 }

@@ -15,7 +15,7 @@ pub use self::tokio::TokioSleeper;
 
 use std::future::Future;
 use std::pin::Pin;
-use std::task::Poll;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 /// How async retrying waits, and what time it is.
@@ -92,14 +92,21 @@ pub(crate) fn start<S: Sleeper>(sleeper: &S, duration: Duration) -> Option<S::Sl
 /// in place, so that a future awaiting it holds one `Option<Sleep>`, not a second
 /// copy moved out of it.
 pub(crate) fn finish<F: Future<Output = ()>>(mut sleep: Pin<&mut Option<F>>) -> impl Future<Output = ()> {
-    std::future::poll_fn(move |cx| match sleep.as_mut().as_pin_mut() {
+    std::future::poll_fn(move |cx| poll_wait(sleep.as_mut(), cx))
+}
+
+/// One poll of [`finish`], for hand-written futures (the tower layer's).
+pub(crate) fn poll_wait<F: Future<Output = ()>>(sleep: Pin<&mut Option<F>>, cx: &mut Context<'_>) -> Poll<()> {
+    match sleep.as_pin_mut() {
         Some(sleep) => sleep.poll(cx),
         None => {
             #[cfg(feature = "tokio")]
             std::task::ready!(::tokio::task::coop::poll_proceed(cx)).made_progress();
+            #[cfg(not(feature = "tokio"))]
+            let _ = cx;
             Poll::Ready(())
         }
-    })
+    }
 }
 
 /// Waits `duration` with `sleeper`: [`start`], then [`finish`].

@@ -1,0 +1,215 @@
+//! The spawnable async forms: a closure that returns a future, instead of an
+//! async closure.
+//!
+//! An async closure that borrows its captures (`async |_| conn.send().await`)
+//! returns a future that borrows the closure itself, for a lifetime chosen anew at
+//! each call. Inside `tokio::spawn` rustc then has to prove `Send` for that future
+//! *for every* lifetime, which it cannot yet do, and reports "implementation of
+//! `Send` is not general enough". A closure `|attempt| async move { .. }` returns a
+//! future that owns what it needs: its type names no borrow of the closure, and the
+//! whole call is `Send` exactly when its captures are.
+
+use super::Retry;
+use crate::backoff::Backoff;
+use crate::engine::{Attempt, CallState, Next, Step};
+use crate::matching::RetryOn;
+use crate::sleep::Sleeper;
+use std::fmt::Debug;
+
+impl<B: Backoff, O, S> Retry<B, O, S> {
+    /// Runs the future `op` returns until one succeeds, fails with an error `on`
+    /// rejects, or the policy gives up: [`call_async`](Self::call_async) for a
+    /// closure that returns a future, the form to use in code that is spawned
+    /// (`tokio::spawn`, an axum handler). The call's future is `Send` whenever
+    /// the policy, the closure and its futures are.
+    ///
+    /// Clone what each attempt needs into its future (an `Arc`, a client
+    /// handle: they are cheap to clone), and move it in with `async move`:
+    ///
+    /// ```
+    /// use retry_core::{Retry, error_type};
+    /// use std::io;
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicU32, Ordering};
+    ///
+    /// async fn send(sent: &AtomicU32) -> io::Result<u32> {
+    ///     let n = sent.fetch_add(1, Ordering::SeqCst) + 1;
+    ///     if n < 3 { Err(io::Error::other("reset")) } else { Ok(n) }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let policy = Arc::new(Retry::default().on(error_type::<io::Error>()));
+    /// let sent = Arc::new(AtomicU32::new(0));
+    /// let task = tokio::spawn(async move {
+    ///     policy
+    ///         .call_async_fn(|_attempt| {
+    ///             let sent = Arc::clone(&sent);
+    ///             async move { send(&sent).await }
+    ///         })
+    ///         .await
+    /// });
+    /// assert_eq!(task.await??, 3);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn call_async_fn<T, E, M, F, Fut>(&self, mut op: F) -> Result<T, E>
+    where
+        F: FnMut(Attempt) -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+        O: RetryOn<E, M>,
+        S: Sleeper,
+        E: Debug,
+    {
+        self.begin::<E>();
+        let mut state = CallState::new();
+        loop {
+            match op(state.attempt(self)).await {
+                Ok(value) => return Ok(value),
+                Err(error) => match state.on_failure(self, error, || self.sleeper.now()) {
+                    Next::Retry(wait) => crate::sleep::wait(&self.sleeper, wait).await,
+                    Next::Stop(error) => return Err(error),
+                },
+            }
+        }
+    }
+
+    /// [`call_with_retry_async`](Self::call_with_retry_async) for closures that
+    /// return futures, spawnable like [`call_async_fn`](Self::call_async_fn):
+    /// `fail` runs on every failure that `on` accepts, before the wait, and is
+    /// given the error by reference; its future must not borrow it (copy out what
+    /// it needs first).
+    ///
+    /// ```
+    /// use retry_core::{Retry, backoff::NoBackoff, error_type};
+    /// use std::io;
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicU32, Ordering};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let policy = Retry::new(NoBackoff, 2).on(error_type::<io::Error>());
+    /// let dropped = Arc::new(AtomicU32::new(0));
+    /// let counter = Arc::clone(&dropped);
+    /// let result = tokio::spawn(async move {
+    ///     policy
+    ///         .call_with_retry_async_fn(
+    ///             || async { Err::<(), _>(io::Error::other("connection reset")) },
+    ///             |_error| {
+    ///                 let dropped = Arc::clone(&counter);
+    ///                 async move { dropped.fetch_add(1, Ordering::SeqCst); }
+    ///             },
+    ///         )
+    ///         .await
+    /// })
+    /// .await?;
+    /// assert!(result.is_err());
+    /// assert_eq!(dropped.load(Ordering::SeqCst), 3);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn call_with_retry_async_fn<T, E, M, F, Fut, G, GFut>(&self, mut op: F, mut fail: G) -> Result<T, E>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+        G: FnMut(&E) -> GFut,
+        GFut: Future<Output = ()>,
+        O: RetryOn<E, M>,
+        S: Sleeper,
+        E: Debug,
+    {
+        self.begin::<E>();
+        let mut state = CallState::new();
+        loop {
+            let error = match op().await {
+                Ok(value) => return Ok(value),
+                Err(error) => error,
+            };
+            let step = state.step(self, &error, || self.sleeper.now());
+            if self.on.decide(&error) != crate::Decision::Stop {
+                fail(&error).await;
+            }
+            match step {
+                Step::Retry(wait) => crate::sleep::wait(&self.sleeper, wait).await,
+                Step::GiveUp(reason) => {
+                    state.give_up(self, &error, reason);
+                    return Err(error);
+                }
+                Step::Return => return Err(error),
+            }
+        }
+    }
+
+    /// [`call_async_with_refresh`](Self::call_async_with_refresh) for closures
+    /// that return futures, spawnable like [`call_async_fn`](Self::call_async_fn).
+    /// `refresh` is given the error by reference; its future must not borrow it.
+    ///
+    /// ```
+    /// use retry_core::{Retry, backoff::NoBackoff, error_type};
+    /// use std::io;
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let policy = Retry::new(NoBackoff, 1).on(error_type::<io::Error>());
+    /// let master = Arc::new(Mutex::new("10.0.0.1"));
+    /// let task = tokio::spawn(async move {
+    ///     policy
+    ///         .call_async_with_refresh_fn(
+    ///             3,
+    ///             |_attempt| {
+    ///                 let master = *master.lock().unwrap();
+    ///                 async move {
+    ///                     if master == "10.0.0.2" { Ok(master) } else { Err(io::Error::other("READONLY")) }
+    ///                 }
+    ///             },
+    ///             |_error| {
+    ///                 *master.lock().unwrap() = "10.0.0.2";
+    ///                 async {}
+    ///             },
+    ///         )
+    ///         .await
+    /// });
+    /// assert_eq!(task.await??, "10.0.0.2");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn call_async_with_refresh_fn<T, E, M, F, Fut, R, RFut>(
+        &self,
+        cycles: u32,
+        mut op: F,
+        mut refresh: R,
+    ) -> Result<T, E>
+    where
+        F: FnMut(Attempt) -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+        R: FnMut(&E) -> RFut,
+        RFut: Future<Output = ()>,
+        O: RetryOn<E, M>,
+        S: Sleeper,
+        E: Debug,
+    {
+        self.begin::<E>();
+        let mut cycle = 1;
+        let mut state = CallState::new();
+        loop {
+            let error = match op(state.attempt(self)).await {
+                Ok(value) => return Ok(value),
+                Err(error) => error,
+            };
+            match state.step(self, &error, || self.sleeper.now()) {
+                Step::Retry(wait) => crate::sleep::wait(&self.sleeper, wait).await,
+                Step::GiveUp(_) if cycle < cycles => {
+                    cycle += 1;
+                    refresh(&error).await;
+                    state.next_cycle();
+                }
+                Step::GiveUp(reason) => {
+                    state.give_up(self, &error, reason);
+                    return Err(error);
+                }
+                Step::Return => return Err(error),
+            }
+        }
+    }
+}
