@@ -40,7 +40,7 @@ per_call() { # subject -> instructions of one call
 tower_table() {
     printf '\n| tower service | instructions per call | over no layer |\n|---|---:|---:|\n'
     plain=$(per_call plain_tower)
-    for subject in plain_tower tower_tower ours_tower ours_static_tower; do
+    for subject in plain_tower tower_tower ours_tower ours_static_tower tower_budget_tower ours_budget_tower; do
         per=$(per_call "$subject")
         over=$(awk -v p="$per" -v q="$plain" 'BEGIN { printf "%+.1f", p - q }')
         printf '| %s | %s | %s |\n' "$subject" "$per" "$over"

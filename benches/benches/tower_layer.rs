@@ -5,7 +5,7 @@
 //! `cargo bench -p retry-benches --bench tower_layer`
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use retry_benches::tower::{Double, call_once, ours_layer, ours_static, tower_retry};
+use retry_benches::tower::{Double, call_once, ours_budgeted, ours_layer, ours_static, tower_budgeted, tower_retry};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -21,6 +21,10 @@ fn success(c: &mut Criterion) {
     group.bench_function("RetryLayer::new", |b| b.iter(|| call_once(&mut ours, black_box(7))));
     let mut ours_static = ours_static();
     group.bench_function("RetryLayer::from_static", |b| b.iter(|| call_once(&mut ours_static, black_box(7))));
+    let mut tower_budgeted = tower_budgeted();
+    group.bench_function("tower retry::Retry + TpsBudget", |b| b.iter(|| call_once(&mut tower_budgeted, black_box(7))));
+    let mut ours_budgeted = ours_budgeted();
+    group.bench_function("RetryLayer::new + TpsBudget", |b| b.iter(|| call_once(&mut ours_budgeted, black_box(7))));
     group.finish();
 }
 

@@ -54,6 +54,51 @@ impl tower::retry::Policy<u64, u64, Transient> for RetryErrors {
     }
 }
 
+/// tower's retry policy with a retry budget, the way tower's docs build one: every
+/// success deposits into an `Arc`'d `TpsBudget` (10 s, 10 retries a second, 20 %),
+/// every retry withdraws from it.
+#[derive(Clone, Debug)]
+pub struct BudgetedRetryErrors(Arc<tower::retry::budget::TpsBudget>);
+
+impl tower::retry::Policy<u64, u64, Transient> for BudgetedRetryErrors {
+    type Future = Ready<()>;
+
+    fn retry(&mut self, _: &mut u64, result: &mut Result<u64, Transient>) -> Option<Self::Future> {
+        use tower::retry::budget::Budget;
+        match result {
+            Ok(_) => {
+                self.0.deposit();
+                None
+            }
+            Err(_) => self.0.withdraw().then(|| ready(())),
+        }
+    }
+
+    fn clone_request(&mut self, request: &u64) -> Option<u64> {
+        Some(*request)
+    }
+}
+
+/// [`Double`] under tower's `retry::Retry` with a budget.
+pub fn tower_budgeted() -> tower::retry::Retry<BudgetedRetryErrors, Double> {
+    let budget = tower::retry::budget::TpsBudget::new(std::time::Duration::from_secs(10), 10, 0.2);
+    tower::retry::RetryLayer::new(BudgetedRetryErrors(Arc::new(budget))).layer(Double)
+}
+
+/// [`Double`] under `RetryLayer::new` with the default policy and retry-core's
+/// `TpsBudget` of the same settings.
+pub fn ours_budgeted() -> OursArc {
+    let budget = retry_core::budget::TpsBudget::new(std::time::Duration::from_secs(10), 10, 0.2)
+        .expect("valid budget settings");
+    RetryLayer::new(Retry::default().budget(Arc::new(budget)), Classifier).layer(Double)
+}
+
+/// [`call_once`] of [`tower_budgeted`]'s service behind a call boundary.
+#[inline(never)]
+pub fn call_tower_budgeted(service: &mut tower::retry::Retry<BudgetedRetryErrors, Double>, request: u64) -> u64 {
+    call_once(service, request)
+}
+
 /// Classifies an outcome of [`Double`] for the layer: retry errors (a unit
 /// struct, as tower's policy above is).
 #[derive(Clone, Copy, Debug, Default)]

@@ -15,11 +15,12 @@
 //! `block_on` on a current-thread tokio runtime; `plain_tower`, `tower_tower`,
 //! `ours_tower`: one call of an always-ready service with no layer, under tower's
 //! `retry::Retry`, under `retry_core::tower::RetryLayer` (`ours_tower`: `new`, an
-//! `Arc`'d policy; `ours_static_tower`: `from_static`).
+//! `Arc`'d policy; `ours_static_tower`: `from_static`); `tower_budget_tower`,
+//! `ours_budget_tower`: the same with a retry budget on both sides.
 
 use retry_benches::tower::{
-    Double, OursArc, OursStatic, RetryErrors, call_ours, call_ours_static, call_plain, call_tower, ours_layer,
-    ours_static, tower_retry,
+    BudgetedRetryErrors, Double, OursArc, OursStatic, RetryErrors, call_ours, call_ours_static, call_plain, call_tower,
+    call_tower_budgeted, ours_budgeted, ours_layer, ours_static, tower_budgeted, tower_retry,
 };
 use retry_benches::{
     Hooks, backon_async, backon_flaky_sync_nosleep, backon_sync, ours_async, ours_async_ready, ours_call_sync,
@@ -36,6 +37,8 @@ thread_local! {
     static TOWER_RETRY: RefCell<tower::retry::Retry<RetryErrors, Double>> = RefCell::new(tower_retry());
     static TOWER_OURS: RefCell<OursArc> = RefCell::new(ours_layer());
     static TOWER_OURS_STATIC: RefCell<OursStatic> = RefCell::new(ours_static());
+    static TOWER_BUDGETED: RefCell<tower::retry::Retry<BudgetedRetryErrors, Double>> = RefCell::new(tower_budgeted());
+    static TOWER_OURS_BUDGETED: RefCell<OursArc> = RefCell::new(ours_budgeted());
     static RUNTIME: tokio::runtime::Runtime =
         tokio::runtime::Builder::new_current_thread().enable_time().build().expect("a tokio runtime");
 }
@@ -79,6 +82,8 @@ fn main() -> ExitCode {
         "tower_tower" => |x| Ok(TOWER_RETRY.with_borrow_mut(|s| call_tower(s, x))),
         "ours_tower" => |x| Ok(TOWER_OURS.with_borrow_mut(|s| call_ours(s, x))),
         "ours_static_tower" => |x| Ok(TOWER_OURS_STATIC.with_borrow_mut(|s| call_ours_static(s, x))),
+        "tower_budget_tower" => |x| Ok(TOWER_BUDGETED.with_borrow_mut(|s| call_tower_budgeted(s, x))),
+        "ours_budget_tower" => |x| Ok(TOWER_OURS_BUDGETED.with_borrow_mut(|s| call_ours(s, x))),
         other => {
             eprintln!("unknown subject {other}");
             return ExitCode::FAILURE;
