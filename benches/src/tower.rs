@@ -88,8 +88,8 @@ pub fn tower_budgeted() -> tower::retry::Retry<BudgetedRetryErrors, Double> {
 /// [`Double`] under `RetryLayer::new` with the default policy and retry-core's
 /// `TpsBudget` of the same settings.
 pub fn ours_budgeted() -> OursArc {
-    let budget = retry_core::budget::TpsBudget::new(std::time::Duration::from_secs(10), 10, 0.2)
-        .expect("valid budget settings");
+    let budget =
+        retry_core::budget::TpsBudget::new(std::time::Duration::from_secs(10), 10, 0.2).expect("valid budget settings");
     RetryLayer::new(Retry::default().budget(Arc::new(budget)), Classifier).layer(Double)
 }
 
