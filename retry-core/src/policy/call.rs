@@ -84,8 +84,10 @@ impl<B: Backoff, O, S> Retry<B, O, S> {
     /// # }
     /// ```
     ///
-    /// Inside `tokio::spawn`, rustc cannot yet prove `Send` for an async closure
-    /// that borrows its captures; use an `async move` closure there, or the
+    /// In code that is spawned (`tokio::spawn`, an axum handler), rustc cannot
+    /// yet prove `Send` for an async closure that borrows its captures ("implementation
+    /// of `Send` is not general enough"): use [`call_async_fn`](Self::call_async_fn)
+    /// there, with a closure that returns an `async move` block, or the
     /// `#[retry]` attribute.
     pub async fn call_async<T, E, M>(&self, mut op: impl AsyncFnMut(Attempt) -> Result<T, E>) -> Result<T, E>
     where
