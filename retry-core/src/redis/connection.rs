@@ -33,7 +33,7 @@ pub type DefaultOn = fn(&RedisError) -> bool;
 ///   override the command table for the calls made through the handle they return.
 /// - **The final error tells.** When an earlier attempt may have been applied
 ///   and the last error does not say so, the error is a
-///   [`MayHaveBeenApplied`]; [`may_have_been_applied`](super::may_have_been_applied)
+///   [`MayHaveBeenApplied`](super::MayHaveBeenApplied); [`may_have_been_applied`](super::may_have_been_applied)
 ///   answers for any error.
 /// - **Reconnects, as valkey's `fail` step.** A broken connection, or one to a
 ///   server that changed role (`READONLY`, `MASTERDOWN`), is dropped before the
