@@ -5,16 +5,22 @@
 //!
 //! - [`redis`]: a real `redis-server` (standalone, replica) and `redis-sentinel`,
 //!   each in a temporary directory, that a test can kill, pause, restart and fail
-//!   over.
+//!   over. Feature `redis` (default).
 //! - [`redis_cluster`]: a real Redis Cluster of six `redis-server` nodes (three
 //!   masters, three replicas) whose masters a test can kill and see failed over.
+//!   Feature `redis` (default).
 //! - [`http`]: a flaky HTTP service (hyper) that follows a script: answer 503 with
 //!   `Retry-After`, reset the connection, stall, then answer 200.
 //! - [`metrics`]: serves a Prometheus registry over HTTP, and parses the text
 //!   exposition format that comes back.
 //! - [`prometheus`]: a real Prometheus server that scrapes the test's endpoint,
-//!   evaluates rule files, and answers PromQL queries.
+//!   evaluates rule files, and answers PromQL queries. Feature
+//!   `prometheus-server` (default).
 //! - [`net`]: free ports, waiting for a port, finding binaries on `PATH`.
+//!
+//! Without default features only [`http`], [`metrics`] and [`net`] are built, with
+//! neither redis nor tempfile nor serde_json: that is what the quickstart
+//! (`examples/quickstart`) uses, to keep its cold build short.
 //!
 //! Tests that need a binary that is not installed skip with a loud message
 //! ([`require_binaries!`]); under CI (`CI` set) a missing binary fails the test
@@ -39,12 +45,17 @@
 //! ```
 
 #![forbid(unsafe_code)]
+// The list above links every module; without a feature, some of them are not built.
+#![cfg_attr(not(all(feature = "redis", feature = "prometheus-server")), allow(rustdoc::broken_intra_doc_links))]
 
 pub mod http;
 pub mod metrics;
 pub mod net;
+#[cfg(feature = "prometheus-server")]
 pub mod prometheus;
+#[cfg(feature = "redis")]
 pub mod redis;
+#[cfg(feature = "redis")]
 pub mod redis_cluster;
 
 /// Returns from the current function (a test returning `()` or `Result<(), E>`) unless all the named binaries are
