@@ -1,9 +1,11 @@
 //! Quickstart: retry a flaky HTTP service with one attribute, watch the retries,
 //! then read them back from `/metrics`.
 //!
-//! Run it with `cargo run -p examples --example quickstart`. It needs nothing
-//! installed: the flaky service and the metrics endpoint are real HTTP servers
-//! that the example starts on loopback and stops at the end.
+//! Run it with `cargo run --example quickstart` at the root of the workspace. It
+//! needs nothing installed: the flaky service and the metrics endpoint are real
+//! HTTP servers that the example starts on loopback and stops at the end. It is
+//! the only target of the `quickstart` package (examples/quickstart/Cargo.toml),
+//! which depends on no more than it uses, so that its first build is short.
 
 use retry_core::predicates::reqwest::is_transient_reqwest_error;
 use retry_core::retry;
