@@ -20,13 +20,17 @@
 //! ```
 //!
 //! The pieces:
-//! - [`backoff`]: the default schedule and the redis-py strategies.
+//! - [`backoff`]: the default schedule and the redis-py strategies, and the
+//!   random source [`backoff::Rng`] they draw jitter from.
 //! - [`matching`]: which errors to retry (`on`).
 //! - [`Retry`]: a reusable policy for blocks, sync and async, redis-style and two-level.
 //! - [`switches`]: turning retries off, and testing mode.
 //! - [`instrument`]: hooks, the `retries_total` counter and the tracing event.
 //! - [`sleep`]: how async code waits, for tokio or another runtime.
 //! - [`budget`]: retry budgets that stop retry storms.
+//! - [`engine`]: the bookkeeping of one call ([`engine::CallState`]), what a
+//!   retried block sees ([`engine::Attempt`]), and callable names, for code that
+//!   drives retries itself.
 //! - [`idempotency`]: which failures may be retried without applying a request twice.
 //! - `tower` (feature `tower`): `RetryLayer`, the policy as tower middleware for HTTP and gRPC clients.
 //!
@@ -59,7 +63,7 @@
 
 pub mod backoff;
 pub mod budget;
-mod engine;
+pub mod engine;
 mod error;
 pub mod idempotency;
 pub mod instrument;
@@ -80,12 +84,12 @@ pub mod tower;
 #[path = "private.rs"]
 pub mod __private;
 
-pub use engine::{Attempt, CallState, CallableName, Next, Step};
 pub use error::ConfigError;
-pub use matching::{Decision, RetryOn, error_type, error_types};
-pub use policy::{DEFAULT_ATTEMPTS, DEFAULT_TIMEOUT, Policy, Retry, RetryBuilder, Unset};
-pub use rng::Rng;
-pub use switches::{Scoped, TestMode, is_active, is_testing, set_active, set_testing, testing};
+pub use matching::decision::{Decision, RetryOn};
+pub use matching::types::{error_type, error_types};
+pub use policy::{DEFAULT_ATTEMPTS, DEFAULT_TIMEOUT, Policy, Retry, RetryBuilder};
+pub use switches::global::{TestMode, is_active, is_testing, set_active, set_testing, testing};
+pub use switches::scoped::Scoped;
 
 // The documentation proposed for the `retry_core::retry` re-export, checked here
 // until it moves there (a proc-macro crate cannot run doctests that expand its own

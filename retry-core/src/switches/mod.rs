@@ -6,11 +6,12 @@
 //! for [`set_testing`], a thread-local list for [`Scoped`]), so that guards can
 //! be dropped in any order. `set_active` is a plain store and has no guard.
 
-mod global;
-mod scoped;
+pub(crate) mod global;
+pub(crate) mod scoped;
 
-pub use global::{TestMode, TestingGuard, is_active, is_testing, set_active, set_testing, testing};
-pub use scoped::{Scoped, ScopedFuture, ScopedGuard};
+pub(crate) use global::TestMode;
+pub use global::TestingGuard;
+pub use scoped::{ScopedFuture, ScopedGuard};
 
 /// The switches in force for one failure: scoped overrides over global values.
 #[derive(Clone, Copy, Debug)]
