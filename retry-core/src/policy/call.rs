@@ -84,21 +84,6 @@ impl<B: Backoff, O, S, Z> Retry<B, O, S, Z> {
         }
     }
 
-    /// [`call`](Self::call) blocking with `sleeper`.
-    #[deprecated(since = "0.1.1", note = "set the sleeper with `blocking_sleeper(..)`, then `call(..)`")]
-    #[doc(hidden)]
-    pub fn call_blocking_with<T, E, M>(
-        &self,
-        sleeper: &impl BlockingSleeper,
-        op: impl FnMut(Attempt) -> Result<T, E>,
-    ) -> Result<T, E>
-    where
-        O: RetryOn<E, M>,
-        E: Debug,
-    {
-        run::blocking(self, sleeper, op, OnError::NONE, 0, OnError::NONE)
-    }
-
     /// Runs the async closure `op` until it succeeds, returns an error `on`
     /// rejects, or the policy gives up. Waits use the policy's [`Sleeper`].
     ///

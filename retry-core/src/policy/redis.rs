@@ -67,22 +67,6 @@ impl<B: Backoff, O, S, Z> Retry<B, O, S, Z> {
         run::blocking(self, &self.blocking, |_| op(), OnError::run(fail), 0, OnError::NONE)
     }
 
-    /// [`call_with_retry`](Self::call_with_retry) blocking with `sleeper`.
-    #[deprecated(since = "0.1.1", note = "set the sleeper with `blocking_sleeper(..)`, then `call_with_retry(..)`")]
-    #[doc(hidden)]
-    pub fn call_with_retry_blocking_with<T, E, M>(
-        &self,
-        sleeper: &impl BlockingSleeper,
-        mut op: impl FnMut() -> Result<T, E>,
-        fail: impl FnMut(&E),
-    ) -> Result<T, E>
-    where
-        O: RetryOn<E, M>,
-        E: Debug,
-    {
-        run::blocking(self, sleeper, |_| op(), OnError::run(fail), 0, OnError::NONE)
-    }
-
     /// The async form of [`call_with_retry`](Self::call_with_retry); `fail` may be async.
     pub async fn call_with_retry_async<T, E, M>(
         &self,

@@ -45,23 +45,6 @@ impl<B: Backoff, O, S, Z> Retry<B, O, S, Z> {
         run::blocking(self, &self.blocking, op, OnError::NONE, refreshes, OnError::run(refresh))
     }
 
-    /// [`call_with_refresh`](Self::call_with_refresh) blocking with `sleeper`.
-    #[deprecated(since = "0.1.1", note = "set the sleeper with `blocking_sleeper(..)`, then `call_with_refresh(..)`")]
-    #[doc(hidden)]
-    pub fn call_with_refresh_blocking_with<T, E, M>(
-        &self,
-        sleeper: &impl BlockingSleeper,
-        refreshes: u32,
-        op: impl FnMut(Attempt) -> Result<T, E>,
-        refresh: impl FnMut(&E),
-    ) -> Result<T, E>
-    where
-        O: RetryOn<E, M>,
-        E: Debug,
-    {
-        run::blocking(self, sleeper, op, OnError::NONE, refreshes, OnError::run(refresh))
-    }
-
     /// The async form of [`call_with_refresh`](Self::call_with_refresh); `refresh` may be async.
     ///
     /// ```
@@ -99,23 +82,6 @@ impl<B: Backoff, O, S, Z> Retry<B, O, S, Z> {
         E: Debug,
     {
         run::run_async(self, None, AsyncFns { op, fail: run::no_step(), refresh: Some(refresh) }, refreshes).await
-    }
-
-    /// The former name of [`call_with_refresh_async`](Self::call_with_refresh_async).
-    #[deprecated(since = "0.1.1", note = "renamed `call_with_refresh_async`, like `call_with_retry_async`")]
-    #[doc(hidden)]
-    pub async fn call_async_with_refresh<T, E, M>(
-        &self,
-        refreshes: u32,
-        op: impl AsyncFnMut(Attempt) -> Result<T, E>,
-        refresh: impl AsyncFnMut(&E),
-    ) -> Result<T, E>
-    where
-        O: RetryOn<E, M>,
-        S: Sleeper,
-        E: Debug,
-    {
-        self.call_with_refresh_async(refreshes, op, refresh).await
     }
 }
 

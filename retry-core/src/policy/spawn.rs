@@ -165,25 +165,4 @@ impl<B: Backoff, O, S, Z> Retry<B, O, S, Z> {
     {
         run::run_async(self, None, Futures { op, fail: run::no_step(), refresh: Some(refresh) }, refreshes).await
     }
-
-    /// The former name of [`call_with_refresh_async_fn`](Self::call_with_refresh_async_fn).
-    #[deprecated(since = "0.1.1", note = "renamed `call_with_refresh_async_fn`, like `call_with_retry_async_fn`")]
-    #[doc(hidden)]
-    pub async fn call_async_with_refresh_fn<T, E, M, F, Fut, R, RFut>(
-        &self,
-        refreshes: u32,
-        op: F,
-        refresh: R,
-    ) -> Result<T, E>
-    where
-        F: FnMut(Attempt) -> Fut,
-        Fut: Future<Output = Result<T, E>>,
-        R: FnMut(&E) -> RFut,
-        RFut: Future<Output = ()>,
-        O: RetryOn<E, M>,
-        S: Sleeper,
-        E: Debug,
-    {
-        self.call_with_refresh_async_fn(refreshes, op, refresh).await
-    }
 }
