@@ -18,8 +18,7 @@ mod valid;
 
 use proc_macro::TokenStream;
 
-/// The `#[retry]` attribute, documented where users meet it: `retry_core::retry`
-/// (<https://docs.rs/retry-core/latest/retry_core/attr.retry.html>).
+/// (The attribute is implemented by the retry-macros crate; depend on retry-core alone.)
 #[proc_macro_attribute]
 pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::retry(args.into(), item.into()).into()

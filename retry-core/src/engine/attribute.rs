@@ -8,7 +8,7 @@ use crate::backoff::{Backoff, DefaultBackoff};
 use crate::engine::{CallState, Declared, Next};
 use crate::matching::{Decision, RetryOn};
 use crate::policy::Retry;
-use crate::sleep::{DefaultSleeper, Sleeper};
+use crate::sleep::Sleeper;
 use core::time::Duration;
 use std::time::Instant;
 
@@ -152,7 +152,7 @@ pub trait HasDefaultSleeper {
 
 #[cfg(feature = "tokio")]
 impl HasDefaultSleeper for () {
-    type Sleeper = DefaultSleeper;
+    type Sleeper = crate::sleep::DefaultSleeper;
 }
 
 /// The matcher of `on = T` or `on = (A, B)` on a function whose return type

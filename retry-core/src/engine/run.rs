@@ -19,38 +19,49 @@ use crate::policy::Retry;
 use crate::sleep::{BlockingSleeper, Sleeper};
 use std::fmt::Debug;
 
-/// A step a loop runs with a failure's error: `fail` or `refresh`.
-pub(crate) struct OnError<F> {
-    run: Option<F>,
+/// A step the sync loop runs with a failure's error: `fail` or `refresh`. Its
+/// absence is a type ([`NoSyncStep`]), so that a loop without it compiles to one
+/// without its code: [`Retry::call`]'s success path stays as short as it was
+/// before the loops were one.
+pub(crate) trait SyncStep<E> {
+    /// Whether there is a step.
+    const SOME: bool;
+    /// Runs the step.
+    fn run(&mut self, error: &E);
 }
 
-impl<F> OnError<F> {
-    /// Runs `f` with the error.
-    pub(crate) fn run(f: F) -> Self {
-        OnError { run: Some(f) }
+/// A step: the closure.
+pub(crate) struct WithError<F>(pub(crate) F);
+
+impl<E, F: FnMut(&E)> SyncStep<E> for WithError<F> {
+    const SOME: bool = true;
+    #[inline(always)]
+    fn run(&mut self, error: &E) {
+        (self.0)(error);
     }
 }
 
-/// No step: the type of `None`.
-pub(crate) type NoSyncStep<E> = fn(&E);
+/// No step.
+pub(crate) struct NoSyncStep;
 
-impl<E> OnError<NoSyncStep<E>> {
-    /// No step.
-    pub(crate) const NONE: Self = OnError { run: None };
+impl<E> SyncStep<E> for NoSyncStep {
+    const SOME: bool = false;
+    #[inline(always)]
+    fn run(&mut self, _: &E) {}
 }
 
 /// The sync loop: `op` until it succeeds, fails with an error `on` rejects, or
 /// the policy gives up (after `refreshes` refreshes, if a refresh is given).
 /// Waits and the deadline's clock are `sleeper`'s. Records the call with the
 /// budget (and declares a named policy) before the first attempt.
-#[allow(clippy::too_many_arguments)]
+#[inline(always)]
 pub(crate) fn blocking<B, O, S, Z, T, E, M>(
     policy: &Retry<B, O, S, Z>,
     sleeper: &impl BlockingSleeper,
     mut op: impl FnMut(Attempt<'_>) -> Result<T, E>,
-    mut fail: OnError<impl FnMut(&E)>,
+    mut fail: impl SyncStep<E>,
     refreshes: u32,
-    mut refresh: OnError<impl FnMut(&E)>,
+    mut refresh: impl SyncStep<E>,
 ) -> Result<T, E>
 where
     B: Backoff,
@@ -66,18 +77,14 @@ where
             Err(error) => error,
         };
         let step = state.step(policy, &error, || sleeper.now());
-        if let Some(fail) = &mut fail.run
-            && state.accepted()
-        {
-            fail(&error);
+        if has_step(&fail) && state.accepted() {
+            fail.run(&error);
         }
         match step {
             Step::Retry(wait) => sleeper.sleep(wait),
-            Step::GiveUp(_) if refreshed < refreshes && refresh.run.is_some() => {
+            Step::GiveUp(_) if has_step(&refresh) && refreshed < refreshes => {
                 refreshed += 1;
-                if let Some(refresh) = &mut refresh.run {
-                    refresh(&error);
-                }
+                refresh.run(&error);
                 state.next_cycle();
             }
             Step::GiveUp(reason) => {
@@ -172,6 +179,12 @@ where
     fn refresh<'s>(&'s mut self, error: &'s E) -> Option<RFut> {
         self.refresh.as_mut().map(|refresh| refresh(error))
     }
+}
+
+/// Whether `step` is one (not [`NoSyncStep`]): known at compile time.
+#[inline(always)]
+fn has_step<E, S: SyncStep<E>>(_: &S) -> bool {
+    S::SOME
 }
 
 /// The async loop: [`blocking`]'s, with the policy's [`Sleeper`], async steps,

@@ -1,11 +1,11 @@
 //! Deciding which errors to retry: the `on` of a policy or of the attribute.
 //!
 //! `on` is one of
-//! - an error type, [`error_type::<T>()`](error_type): retry when the error is a
+//! - an error type, [`error_type::<T>()`](crate::error_type): retry when the error is a
 //!   `T`, or has a `T` in its `source()` chain, or (for `Box<dyn Error>` and, with
 //!   the `anyhow` feature, `anyhow::Error`) downcasts to one. A `Box<T>` or an
 //!   `Arc<T>` counts as a `T`, at the top of the chain and in it;
-//! - several types, [`error_types::<(A, B)>()`](error_types): any of them;
+//! - several types, [`error_types::<(A, B)>()`](crate::error_types): any of them;
 //! - a closure or function `Fn(&E) -> bool`, or `Fn(&E) -> Decision` to also say
 //!   "retry after exactly this long" (Retry-After, gRPC pushback).
 //!

@@ -1,7 +1,7 @@
 use super::Retry;
 use crate::backoff::Backoff;
 use crate::engine::Attempt;
-use crate::engine::run::{self, AsyncFns, OnError};
+use crate::engine::run::{self, AsyncFns, NoSyncStep};
 use crate::matching::RetryOn;
 use crate::sleep::{BlockingSleeper, Sleeper};
 use std::fmt::Debug;
@@ -32,7 +32,7 @@ impl<B: Backoff, O, S, Z> Retry<B, O, S, Z> {
         E: Debug,
         Z: BlockingSleeper,
     {
-        run::blocking(self, &self.blocking, op, OnError::NONE, 0, OnError::NONE)
+        run::blocking(self, &self.blocking, op, NoSyncStep, 0, NoSyncStep)
     }
 
     /// Block and tell the time with `sleeper` in sync calls ([`call`](Self::call),

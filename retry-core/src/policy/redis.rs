@@ -2,7 +2,7 @@ use super::Retry;
 use crate::backoff::Backoff;
 use crate::engine::Attempt;
 use crate::engine::CallableName;
-use crate::engine::run::{self, AsyncFns, OnError};
+use crate::engine::run::{self, AsyncFns, NoSyncStep, WithError};
 use crate::matching::RetryOn;
 use crate::matching::Unset;
 use crate::sleep::{BlockingSleeper, DefaultSleeper, Sleeper, ThreadSleeper};
@@ -64,7 +64,7 @@ impl<B: Backoff, O, S, Z> Retry<B, O, S, Z> {
         E: Debug,
         Z: BlockingSleeper,
     {
-        run::blocking(self, &self.blocking, |_| op(), OnError::run(fail), 0, OnError::NONE)
+        run::blocking(self, &self.blocking, |_| op(), WithError(fail), 0, NoSyncStep)
     }
 
     /// The async form of [`call_with_retry`](Self::call_with_retry); `fail` may be async.

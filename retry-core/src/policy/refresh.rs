@@ -1,7 +1,7 @@
 use super::Retry;
 use crate::backoff::Backoff;
 use crate::engine::Attempt;
-use crate::engine::run::{self, AsyncFns, Futures, OnError};
+use crate::engine::run::{self, AsyncFns, Futures, NoSyncStep, WithError};
 use crate::matching::RetryOn;
 use crate::sleep::{BlockingSleeper, Sleeper};
 use std::fmt::Debug;
@@ -42,7 +42,7 @@ impl<B: Backoff, O, S, Z> Retry<B, O, S, Z> {
         E: Debug,
         Z: BlockingSleeper,
     {
-        run::blocking(self, &self.blocking, op, OnError::NONE, refreshes, OnError::run(refresh))
+        run::blocking(self, &self.blocking, op, NoSyncStep, refreshes, WithError(refresh))
     }
 
     /// The async form of [`call_with_refresh`](Self::call_with_refresh); `refresh` may be async.

@@ -67,7 +67,7 @@ pub(crate) fn current() -> Overrides {
 /// # }
 /// ```
 ///
-/// [`set_active`]: super::set_active
+/// [`set_active`]: crate::set_active
 #[derive(Clone, Copy, Debug, Default)]
 #[must_use]
 pub struct Scoped {
