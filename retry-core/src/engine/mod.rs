@@ -27,6 +27,17 @@
 //! assert!(matches!(state.step(&policy, &error, Instant::now), Step::GiveUp(_)));
 //! # Ok::<(), retry_core::ConfigError>(())
 //! ```
+//!
+//! Each item has this one path; the crate root keeps what users write
+//! (`Retry`, `retry`, `error_type`, the switches ...):
+//!
+//! ```compile_fail
+//! use retry_core::CallState; // `retry_core::engine::CallState`
+//! ```
+//!
+//! ```compile_fail
+//! use retry_core::Rng; // `retry_core::backoff::Rng`
+//! ```
 
 mod attempt;
 pub(crate) mod attribute;

@@ -1,7 +1,7 @@
 use super::Retry;
 use crate::backoff::Backoff;
 use crate::engine::Attempt;
-use crate::engine::run::{self, AsyncFns, NoSyncStep};
+use crate::engine::run::{self, NoAsyncStep, NoSyncStep};
 use crate::matching::RetryOn;
 use crate::sleep::{BlockingSleeper, Sleeper};
 use std::fmt::Debug;
@@ -123,6 +123,6 @@ impl<B: Backoff, O, S, Z> Retry<B, O, S, Z> {
         S: Sleeper,
         E: Debug,
     {
-        run::run_async(self, None, AsyncFns { op, fail: run::no_step(), refresh: run::no_step() }, 0).await
+        run::run_async(self, op, NoAsyncStep, 0, NoAsyncStep).await
     }
 }

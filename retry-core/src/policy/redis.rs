@@ -2,7 +2,7 @@ use super::Retry;
 use crate::backoff::Backoff;
 use crate::engine::Attempt;
 use crate::engine::CallableName;
-use crate::engine::run::{self, AsyncFns, NoSyncStep, WithError};
+use crate::engine::run::{self, AsyncFnStep, NoAsyncStep, NoSyncStep, WithError};
 use crate::matching::RetryOn;
 use crate::matching::Unset;
 use crate::sleep::{BlockingSleeper, DefaultSleeper, Sleeper, ThreadSleeper};
@@ -79,6 +79,6 @@ impl<B: Backoff, O, S, Z> Retry<B, O, S, Z> {
         E: Debug,
     {
         let op = async |_: Attempt<'_>| op().await;
-        run::run_async(self, None, AsyncFns { op, fail: Some(fail), refresh: run::no_step() }, 0).await
+        run::run_async(self, op, AsyncFnStep(fail), 0, NoAsyncStep).await
     }
 }

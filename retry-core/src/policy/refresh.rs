@@ -1,7 +1,7 @@
 use super::Retry;
 use crate::backoff::Backoff;
 use crate::engine::Attempt;
-use crate::engine::run::{self, AsyncFns, Futures, NoSyncStep, WithError};
+use crate::engine::run::{self, AsyncFnStep, NoAsyncStep, NoSyncStep, WithError};
 use crate::matching::RetryOn;
 use crate::sleep::{BlockingSleeper, Sleeper};
 use std::fmt::Debug;
@@ -81,7 +81,7 @@ impl<B: Backoff, O, S, Z> Retry<B, O, S, Z> {
         S: Sleeper,
         E: Debug,
     {
-        run::run_async(self, None, AsyncFns { op, fail: run::no_step(), refresh: Some(refresh) }, refreshes).await
+        run::run_async(self, op, NoAsyncStep, refreshes, AsyncFnStep(refresh)).await
     }
 }
 
@@ -110,6 +110,6 @@ impl<B: Backoff, O, S, Z> Retry<B, O, S, Z> {
         RFut: Future<Output = ()>,
     {
         let op = move |_: Attempt<'_>| op();
-        run::run_async(self, first, Futures { op, fail: run::no_step(), refresh: Some(refresh) }, refreshes).await
+        run::run_async_fn(self, first, op, run::no_step(), refreshes, Some(refresh)).await
     }
 }

@@ -12,7 +12,7 @@
 use super::Retry;
 use crate::backoff::Backoff;
 use crate::engine::Attempt;
-use crate::engine::run::{self, Futures};
+use crate::engine::run;
 use crate::matching::RetryOn;
 use crate::sleep::Sleeper;
 use std::fmt::Debug;
@@ -62,7 +62,7 @@ impl<B: Backoff, O, S, Z> Retry<B, O, S, Z> {
         S: Sleeper,
         E: Debug,
     {
-        run::run_async(self, None, Futures { op, fail: run::no_step(), refresh: run::no_step() }, 0).await
+        run::run_async_fn(self, None, op, run::no_step(), 0, run::no_step()).await
     }
 
     /// [`call_with_retry_async`](Self::call_with_retry_async) for closures that
@@ -110,7 +110,7 @@ impl<B: Backoff, O, S, Z> Retry<B, O, S, Z> {
         E: Debug,
     {
         let op = move |_: Attempt<'_>| op();
-        run::run_async(self, None, Futures { op, fail: Some(fail), refresh: run::no_step() }, 0).await
+        run::run_async_fn(self, None, op, Some(fail), 0, run::no_step()).await
     }
 
     /// [`call_with_refresh_async`](Self::call_with_refresh_async) for closures
@@ -163,6 +163,6 @@ impl<B: Backoff, O, S, Z> Retry<B, O, S, Z> {
         S: Sleeper,
         E: Debug,
     {
-        run::run_async(self, None, Futures { op, fail: run::no_step(), refresh: Some(refresh) }, refreshes).await
+        run::run_async_fn(self, None, op, run::no_step(), refreshes, Some(refresh)).await
     }
 }
