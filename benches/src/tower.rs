@@ -8,7 +8,7 @@ use crate::Transient;
 use retry_core::backoff::DefaultBackoff;
 use retry_core::sleep::DefaultSleeper;
 use retry_core::tower::{RetryLayer, RetryService};
-use retry_core::{Retry, Unset};
+use retry_core::{Retry, matching::Unset};
 use std::future::{Ready, ready};
 use std::hint::black_box;
 use std::pin::pin;

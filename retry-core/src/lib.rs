@@ -20,13 +20,17 @@
 //! ```
 //!
 //! The pieces:
-//! - [`backoff`]: the default schedule and the redis-py strategies.
+//! - [`backoff`]: the default schedule and the redis-py strategies, and the
+//!   random source [`backoff::Rng`] they draw jitter from.
 //! - [`matching`]: which errors to retry (`on`).
 //! - [`Retry`]: a reusable policy for blocks, sync and async, redis-style and two-level.
 //! - [`switches`]: turning retries off, and testing mode.
 //! - [`instrument`]: hooks, the `retries_total` counter and the tracing event.
 //! - [`sleep`]: how async code waits, for tokio or another runtime.
 //! - [`budget`]: retry budgets that stop retry storms.
+//! - [`engine`]: the bookkeeping of one call ([`engine::CallState`]), what a
+//!   retried block sees ([`engine::Attempt`]), and callable names, for code that
+//!   drives retries itself.
 //! - [`idempotency`]: which failures may be retried without applying a request twice.
 //! - `tower` (feature `tower`): `RetryLayer`, the policy as tower middleware for HTTP and gRPC clients.
 //!
@@ -59,7 +63,7 @@
 
 pub mod backoff;
 pub mod budget;
-mod engine;
+pub mod engine;
 mod error;
 pub mod idempotency;
 pub mod instrument;
@@ -80,24 +84,19 @@ pub mod tower;
 #[path = "private.rs"]
 pub mod __private;
 
-pub use engine::{Attempt, CallState, CallableName, Next, Step};
 pub use error::ConfigError;
-pub use matching::{Decision, RetryOn, error_type, error_types};
-pub use policy::{DEFAULT_ATTEMPTS, DEFAULT_TIMEOUT, Policy, Retry, RetryBuilder, Unset};
-pub use rng::Rng;
-pub use switches::{Scoped, TestMode, is_active, is_testing, set_active, set_testing, testing};
-
-// The documentation proposed for the `retry_core::retry` re-export, checked here
-// until it moves there (a proc-macro crate cannot run doctests that expand its own
-// attribute against retry-core).
+pub use matching::decision::{Decision, RetryOn};
+pub use matching::types::{error_type, error_types};
+pub use policy::{DEFAULT_ATTEMPTS, DEFAULT_TIMEOUT, Policy, Retry, RetryBuilder};
+pub use switches::global::{TestMode, is_active, is_testing, set_active, set_testing, testing};
+pub use switches::scoped::Scoped;
 
 /// Retries a function when it fails with an error that `on` names.
 ///
 /// The function keeps its signature; its body runs once per attempt, with waits
 /// that grow exponentially (plus jitter) in between, until it succeeds, fails with an
 /// error `on` does not name, or runs out of attempts (10) or time (45 s from the first
-/// failure). The caller gets the success, or the last error itself. The guide is
-/// `docs/attribute.md` in the source repository.
+/// failure). The caller gets the success, or the last error itself.
 ///
 /// ```
 /// use retry_core::{Scoped, TestMode, retry};
@@ -178,12 +177,65 @@ pub use switches::{Scoped, TestMode, is_active, is_testing, set_active, set_test
 /// # }
 /// ```
 ///
-/// The keys: `on` (required), `attempts`, `timeout`, `wait_initial`, `wait_exp_base`,
-/// `wait_max`, `wait_jitter`, `backoff`, `name`, `crate`, `sleeper`, `budget`, `on_retry`. Durations are
-/// seconds (`10`, `2.5`), strings with a unit (`"1500ms"`, `"2s"`, `"3m"`), or
-/// `Duration` expressions. Misuse (a missing `on`, an unknown key, `attempts = 0`, a
-/// negative duration, a function that does not return a `Result`) is a compile error
-/// at the offending tokens.
+/// Only the body changes: the signature, attributes, generics and receiver stay as
+/// written. Each attempt runs the whole body; `return` and `?` inside it end that
+/// attempt, and the caller gets either the first success or the last error itself.
+///
+/// # Keys
+///
+/// | key | value | default |
+/// |---|---|---|
+/// | `on` (required) | an error type `std::io::Error`, a tuple `(A, B)`, a closure <code>\|e\| ..</code> returning `bool` or [`Decision`], a predicate function `is_transient`, or any value implementing [`RetryOn`] | — |
+/// | `attempts` | a number of at least 1 (a literal, or a constant expression of type `u32`), or `None` | 10 |
+/// | `timeout` | a duration, or `None`: the most time retrying may add, counted from the first failure | 45 s |
+/// | `wait_initial`, `wait_max`, `wait_jitter` | a duration | 100 ms, 45 s, 1 s |
+/// | `wait_exp_base` | a number of at least 1 | 2 |
+/// | `backoff` | any [`Backoff`](backoff::Backoff) value, instead of the `wait_*` keys | the default schedule |
+/// | `name` | a string literal: the name hooks and metrics give the function | `module::path::function` (methods: `Type::method`) |
+/// | `crate` | the path to retry-core, for a renamed dependency | `::retry_core` |
+/// | `sleeper` | an async [`Sleeper`](sleep::Sleeper) (`async fn` only) | tokio's, with the `tokio` feature |
+/// | `budget` | a [retry budget](budget), evaluated once per function and shared by its calls (or per call, when it reads `self` or an argument) | none |
+/// | `on_retry` | a hook `Fn(&RetryDetails)` for this function's retries, run after the global ones | none |
+///
+/// A duration is a number of seconds (`10`, `2.5`), a string with a unit
+/// (`"1500ms"`, `"2s"`, `"3m"`), or any expression of type `Duration`. No
+/// number takes a suffix (`10u64`, `3u32`).
+///
+/// `on` tells a type from a function by its last path segment: `on = MyError` and
+/// `on = errors::Timeout` are types, `on = is_transient` and
+/// `on = errors::is_transient` are predicate functions. Wrap any other value in
+/// braces: `on = { MATCHER }`.
+///
+/// `budget` and `on_retry`:
+///
+/// ```
+/// use retry_core::budget::TpsBudget;
+/// use retry_core::instrument::RetryDetails;
+/// use retry_core::{Scoped, TestMode, retry};
+/// use std::io;
+/// use std::sync::atomic::{AtomicU32, Ordering};
+///
+/// static RETRIES: AtomicU32 = AtomicU32::new(0);
+///
+/// fn count(_: &RetryDetails<'_>) {
+///     RETRIES.fetch_add(1, Ordering::Relaxed);
+/// }
+///
+/// #[retry(on = io::Error, budget = TpsBudget::default(), on_retry = count)]
+/// fn flaky(calls: &mut u32) -> io::Result<u32> {
+///     *calls += 1;
+///     if *calls < 3 { Err(io::Error::other("flaky")) } else { Ok(*calls) }
+/// }
+///
+/// let mut calls = 0;
+/// let value = Scoped::new().testing(TestMode::new(5)).run(|| flaky(&mut calls));
+/// assert_eq!(value.unwrap(), 3);
+/// assert_eq!(RETRIES.load(Ordering::Relaxed), 2);
+/// ```
+///
+/// Misuse (a missing `on`, an unknown key, `attempts = 0`, a negative duration, a
+/// function that does not return a `Result`) is a compile error at the offending
+/// tokens. The guide is `docs/attribute.md` in the source repository.
 #[cfg(feature = "macros")]
 #[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 pub use retry_macros::retry;

@@ -10,7 +10,7 @@ use std::time::Duration;
 /// seed beats a dependency: tests seed it to make a schedule exact.
 ///
 /// ```
-/// use retry_core::Rng;
+/// use retry_core::backoff::Rng;
 /// use std::time::Duration;
 ///
 /// let mut a = Rng::seeded(7);

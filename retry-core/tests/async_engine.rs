@@ -138,7 +138,7 @@ async fn redis_style_async_with_async_fail_and_two_level_refresh() {
     let master = std::cell::Cell::new(0);
     let start = Instant::now();
     let r = policy
-        .call_async_with_refresh(
+        .call_with_refresh_async(
             4,
             async |_| if master.get() == 2 { Ok(master.get()) } else { Err(io::Error::other("down")) },
             async |_| master.set(master.get() + 1),

@@ -3,7 +3,7 @@
 //! strategy's bounds, and is a pure function of its arguments and the seed.
 
 use proptest::prelude::*;
-use retry_core::Rng;
+use retry_core::backoff::Rng;
 use retry_core::backoff::{
     Backoff, ConstantBackoff, DecorrelatedJitterBackoff, DefaultBackoff, EqualJitterBackoff, ExponentialBackoff,
     FullJitterBackoff, NoBackoff,

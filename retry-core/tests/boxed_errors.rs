@@ -29,7 +29,7 @@ where
 {
     let policy = Retry::new(NoBackoff, 2).on(on);
     let mut made = 0;
-    let _ = policy.call_blocking_with(&VirtualClock::new(), |_| -> Result<(), E> {
+    let _ = policy.blocking_sleeper(&VirtualClock::new()).call(|_| -> Result<(), E> {
         made += 1;
         Err(error())
     });

@@ -29,7 +29,7 @@ fn an_empty_budget_returns_the_first_error_without_sleeping() {
     let (budget, _) = budget(0.0);
     let clock = VirtualClock::new();
     let mut attempts = 0;
-    let result: Result<(), io::Error> = policy(budget.clone()).call_blocking_with(&clock, |attempt| {
+    let result: Result<(), io::Error> = policy(budget.clone()).blocking_sleeper(&clock).call(|attempt| {
         attempts += 1;
         Err(numbered(attempt.num()))
     });
@@ -45,12 +45,13 @@ fn the_budget_ends_a_call_midway_with_its_last_error() {
     let (budget, _) = budget(0.3);
     let policy = policy(budget.clone());
     for _ in 0..9 {
-        policy.call_blocking_with(&VirtualClock::new(), |_| Ok::<_, io::Error>(())).unwrap();
+        policy.clone().blocking_sleeper(&VirtualClock::new()).call(|_| Ok::<_, io::Error>(())).unwrap();
     }
     assert_eq!(budget.available(), 2, "nine successful calls earned 2.7 retries");
 
     let clock = VirtualClock::new();
-    let result: Result<(), io::Error> = policy.call_blocking_with(&clock, |attempt| Err(numbered(attempt.num())));
+    let result: Result<(), io::Error> =
+        policy.clone().blocking_sleeper(&clock).call(|attempt| Err(numbered(attempt.num())));
     assert_eq!(result.unwrap_err().to_string(), "failure 4", "the tenth call earned the third retry");
     assert_eq!(clock.sleeps().len(), 3, "one sleep per granted retry, none after the refusal");
     assert_eq!(budget.available(), 0);
@@ -62,7 +63,8 @@ fn a_retry_the_budget_grants_is_spent_once() {
     let policy = policy(budget.clone());
     let mut made = 0;
     let value = policy
-        .call_blocking_with(&VirtualClock::new(), |_| {
+        .blocking_sleeper(&VirtualClock::new())
+        .call(|_| {
             made += 1;
             if made < 2 { Err(io::Error::other("flaky")) } else { Ok(made) }
         })
@@ -75,11 +77,17 @@ fn a_retry_the_budget_grants_is_spent_once() {
 fn errors_that_are_not_retried_and_attempt_limits_spend_nothing() {
     let (budget, _) = budget(1.0);
     let rejecting = Retry::default().on(|_: &io::Error| false).budget(budget.clone());
-    let _ = rejecting.call_blocking_with(&VirtualClock::new(), |_| -> Result<(), _> { Err(io::Error::other("no")) });
+    let _ = rejecting
+        .clone()
+        .blocking_sleeper(&VirtualClock::new())
+        .call(|_| -> Result<(), _> { Err(io::Error::other("no")) });
     assert_eq!(budget.available(), 1, "the call deposited, the rejected error withdrew nothing");
 
     let single = Retry::builder().attempts(1).build().unwrap().on(error_type::<io::Error>()).budget(budget.clone());
-    let _ = single.call_blocking_with(&VirtualClock::new(), |_| -> Result<(), _> { Err(io::Error::other("no")) });
+    let _ = single
+        .clone()
+        .blocking_sleeper(&VirtualClock::new())
+        .call(|_| -> Result<(), _> { Err(io::Error::other("no")) });
     assert_eq!(budget.available(), 2, "the attempt limit stopped the call before the budget");
 }
 
@@ -91,13 +99,15 @@ fn the_floor_lets_a_quiet_client_retry() {
         .on(error_type::<io::Error>())
         .budget(Arc::new(budget));
     let sleeper = VirtualClock::new();
-    let result: Result<(), io::Error> = policy.call_blocking_with(&sleeper, |attempt| Err(numbered(attempt.num())));
+    let result: Result<(), io::Error> =
+        policy.clone().blocking_sleeper(&sleeper).call(|attempt| Err(numbered(attempt.num())));
     assert_eq!(result.unwrap_err().to_string(), "failure 3", "one call, yet two retries: the floor");
     assert_eq!(sleeper.sleeps(), vec![Duration::from_millis(10); 2]);
 
     // A window later the floor is back.
     clock.advance(Duration::from_secs(1));
-    let result: Result<(), io::Error> = policy.call_blocking_with(&sleeper, |attempt| Err(numbered(attempt.num())));
+    let result: Result<(), io::Error> =
+        policy.clone().blocking_sleeper(&sleeper).call(|attempt| Err(numbered(attempt.num())));
     assert_eq!(result.unwrap_err().to_string(), "failure 3");
 }
 
@@ -123,11 +133,11 @@ fn every_entry_point_deposits_once_per_call() {
     let sleeper = VirtualClock::new();
     let fail = || -> Result<(), io::Error> { Err(io::Error::other("down")) };
 
-    let _ = policy.call_blocking_with(&sleeper, |_| fail());
+    let _ = policy.clone().blocking_sleeper(&sleeper).call(|_| fail());
     let mut failed = 0;
-    let _ = policy.call_with_retry_blocking_with(&sleeper, fail, |_| failed += 1);
+    let _ = policy.clone().blocking_sleeper(&sleeper).call_with_retry(fail, |_| failed += 1);
     let mut refreshed = 0;
-    let _ = policy.call_with_refresh_blocking_with(&sleeper, 2, |_| fail(), |_| refreshed += 1);
+    let _ = policy.clone().blocking_sleeper(&sleeper).call_with_refresh(2, |_| fail(), |_| refreshed += 1);
 
     assert_eq!(count.deposits.load(Ordering::Relaxed), 3);
     assert_eq!(count.withdrawals.load(Ordering::Relaxed), 3, "one refused retry per call");
@@ -160,10 +170,11 @@ fn a_static_budget_is_shared_by_reference() {
     let a = policy(&SHARED);
     let b = policy(&SHARED);
     for _ in 0..4 {
-        a.call_blocking_with(&VirtualClock::new(), |_| Ok::<_, io::Error>(())).unwrap();
+        a.clone().blocking_sleeper(&VirtualClock::new()).call(|_| Ok::<_, io::Error>(())).unwrap();
     }
     assert_eq!(SHARED.available(), 2);
-    let result: Result<(), io::Error> = b.call_blocking_with(&VirtualClock::new(), |n| Err(numbered(n.num())));
+    let result: Result<(), io::Error> =
+        b.clone().blocking_sleeper(&VirtualClock::new()).call(|n| Err(numbered(n.num())));
     assert_eq!(result.unwrap_err().to_string(), "failure 3", "2.5 retries earned by both policies' calls");
     assert_eq!(SHARED.available(), 0);
 }

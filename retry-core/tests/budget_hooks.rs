@@ -39,7 +39,11 @@ fn policy(name: &'static str, retries: u32) -> Retry<DefaultBackoff, ErrorType<i
 }
 
 fn always_failing(policy: &Retry<DefaultBackoff, ErrorType<io::Error>>) -> io::Error {
-    policy.call_blocking_with(&VirtualClock::new(), |attempt| Err::<(), _>(numbered(attempt.num()))).unwrap_err()
+    policy
+        .clone()
+        .blocking_sleeper(&VirtualClock::new())
+        .call(|attempt| Err::<(), _>(numbered(attempt.num())))
+        .unwrap_err()
 }
 
 #[derive(Debug, Clone, PartialEq)]

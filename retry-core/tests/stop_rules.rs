@@ -17,7 +17,7 @@ fn io_policy() -> Retry<DefaultBackoff, retry_core::matching::ErrorType<io::Erro
 fn default_policy_against_a_failing_call_makes_9_attempts_within_the_deadline() {
     let clock = VirtualClock::new();
     let mut attempts = 0;
-    let result: Result<(), io::Error> = io_policy().call_blocking_with(&clock, |_| {
+    let result: Result<(), io::Error> = io_policy().blocking_sleeper(&clock).call(|_| {
         attempts += 1;
         Err(numbered(attempts))
     });
@@ -37,7 +37,7 @@ fn an_error_that_does_not_match_returns_at_once() {
     let clock = VirtualClock::new();
     let mut attempts = 0;
     let result: Result<(), io::Error> =
-        Retry::default().on(|e: &io::Error| e.kind() == io::ErrorKind::TimedOut).call_blocking_with(&clock, |_| {
+        Retry::default().on(|e: &io::Error| e.kind() == io::ErrorKind::TimedOut).blocking_sleeper(&clock).call(|_| {
             attempts += 1;
             Err(io::Error::new(io::ErrorKind::PermissionDenied, "no"))
         });
@@ -52,7 +52,7 @@ fn attempts_count_the_first_one() {
         let clock = VirtualClock::new();
         let policy = Retry::builder().attempts(attempts).build().unwrap().on(error_type::<io::Error>());
         let mut made = 0;
-        let _ = policy.call_blocking_with(&clock, |_| -> Result<(), _> {
+        let _ = policy.clone().blocking_sleeper(&clock).call(|_| -> Result<(), _> {
             made += 1;
             Err(numbered(made))
         });
@@ -72,7 +72,7 @@ fn unlimited_attempts_stop_only_at_the_deadline() {
         .unwrap()
         .on(error_type::<io::Error>());
     let mut made = 0;
-    let _ = policy.call_blocking_with(&clock, |_| -> Result<(), _> {
+    let _ = policy.clone().blocking_sleeper(&clock).call(|_| -> Result<(), _> {
         made += 1;
         Err(numbered(made))
     });
@@ -94,7 +94,7 @@ fn never_sleeps_past_the_deadline_even_with_slow_attempts() {
         .on(error_type::<io::Error>());
     let mut made = 0;
     let mut failures_at = Vec::new();
-    let _ = policy.call_blocking_with(&clock, |_| -> Result<(), _> {
+    let _ = policy.clone().blocking_sleeper(&clock).call(|_| -> Result<(), _> {
         made += 1;
         clock.advance(Duration::from_millis(700)); // the attempt itself takes time
         failures_at.push(clock.elapsed());
@@ -118,7 +118,7 @@ fn the_deadline_starts_at_the_first_failure_not_the_first_attempt() {
         .unwrap()
         .on(error_type::<io::Error>());
     let mut made = 0;
-    let _ = policy.call_blocking_with(&clock, |_| -> Result<(), _> {
+    let _ = policy.clone().blocking_sleeper(&clock).call(|_| -> Result<(), _> {
         made += 1;
         if made == 1 {
             clock.advance(Duration::from_secs(60)); // a slow first attempt spends no retry time
@@ -139,7 +139,7 @@ fn retry_after_is_exact_without_jitter_or_cap_and_still_bounded() {
         .unwrap()
         .on(|_: &io::Error| Decision::RetryAfter(Duration::from_secs(7)));
     let mut made = 0;
-    let _ = policy.call_blocking_with(&clock, |_| -> Result<(), _> {
+    let _ = policy.clone().blocking_sleeper(&clock).call(|_| -> Result<(), _> {
         made += 1;
         Err(numbered(made))
     });
@@ -153,7 +153,7 @@ fn retry_after_is_exact_without_jitter_or_cap_and_still_bounded() {
         .unwrap()
         .on(|_: &io::Error| Decision::RetryAfter(Duration::from_secs(7)));
     let mut made = 0;
-    let _ = policy.call_blocking_with(&clock, |_| -> Result<(), _> {
+    let _ = policy.clone().blocking_sleeper(&clock).call(|_| -> Result<(), _> {
         made += 1;
         Err(numbered(made))
     });
@@ -164,7 +164,7 @@ fn retry_after_is_exact_without_jitter_or_cap_and_still_bounded() {
 fn panics_are_neither_caught_nor_retried() {
     let mut made = 0;
     let outcome = catch_unwind(AssertUnwindSafe(|| {
-        io_policy().call_blocking_with(&VirtualClock::new(), |_| -> Result<(), io::Error> {
+        io_policy().blocking_sleeper(&VirtualClock::new()).call(|_| -> Result<(), io::Error> {
             made += 1;
             panic!("bug")
         })
@@ -189,7 +189,7 @@ fn attempts_show_their_number_and_the_wait_that_follows() {
     let clock = VirtualClock::new();
     let policy = Retry::builder().attempts(4).seed(11).build().unwrap().on(error_type::<io::Error>());
     let mut seen = Vec::new();
-    let _ = policy.call_blocking_with(&clock, |attempt| -> Result<(), _> {
+    let _ = policy.clone().blocking_sleeper(&clock).call(|attempt| -> Result<(), _> {
         seen.push((attempt.num(), attempt.next_wait()));
         Err(numbered(attempt.num()))
     });
@@ -204,7 +204,7 @@ fn a_seed_pins_the_jitter() {
     let run = |seed| {
         let clock = VirtualClock::new();
         let policy = Retry::builder().attempts(5).seed(seed).build().unwrap().on(error_type::<io::Error>());
-        let _ = policy.call_blocking_with(&clock, |_| -> Result<(), _> { Err(numbered(0)) });
+        let _ = policy.clone().blocking_sleeper(&clock).call(|_| -> Result<(), _> { Err(numbered(0)) });
         clock.sleeps()
     };
     assert_eq!(run(1), run(1));
@@ -216,8 +216,7 @@ fn redis_style_retries_count_retries_and_fail_sees_every_accepted_failure() {
     let clock = VirtualClock::new();
     let policy = Retry::new(NoBackoff, 3).on(|e: &io::Error| e.kind() == io::ErrorKind::ConnectionReset);
     let (mut calls, mut failed) = (0, 0);
-    let result: Result<(), io::Error> = policy.call_with_retry_blocking_with(
-        &clock,
+    let result: Result<(), io::Error> = policy.clone().blocking_sleeper(&clock).call_with_retry(
         || {
             calls += 1;
             Err(io::Error::new(io::ErrorKind::ConnectionReset, format!("reset {calls}")))
@@ -228,8 +227,7 @@ fn redis_style_retries_count_retries_and_fail_sees_every_accepted_failure() {
     assert_eq!(result.unwrap_err().to_string(), "reset 4");
 
     let (mut calls, mut failed) = (0, 0);
-    let _ = policy.call_with_retry_blocking_with(
-        &clock,
+    let _ = policy.clone().blocking_sleeper(&clock).call_with_retry(
         || -> Result<(), _> {
             calls += 1;
             Err(io::Error::new(io::ErrorKind::PermissionDenied, "auth"))
@@ -244,8 +242,7 @@ fn redis_style_unlimited_retries() {
     let clock = VirtualClock::new();
     let policy = Retry::new(ConstantBackoff::new(Duration::from_secs(3600)), None).on(error_type::<io::Error>());
     let mut calls = 0;
-    let result = policy.call_with_retry_blocking_with(
-        &clock,
+    let result = policy.clone().blocking_sleeper(&clock).call_with_retry(
         || {
             calls += 1;
             if calls < 500 { Err(numbered(calls)) } else { Ok(calls) }
@@ -263,8 +260,7 @@ fn two_level_retry_refreshes_between_cycles() {
     let master = std::cell::Cell::new(1);
     let mut calls_per_master = std::collections::BTreeMap::new();
     let mut refreshed = Vec::new();
-    let result = policy.call_with_refresh_blocking_with(
-        &clock,
+    let result = policy.clone().blocking_sleeper(&clock).call_with_refresh(
         3,
         |_| {
             let m = master.get();
@@ -286,8 +282,7 @@ fn two_level_retry_gives_up_after_its_cycles_and_stops_on_a_foreign_error() {
     let clock = VirtualClock::new();
     let policy = Retry::new(NoBackoff, 1).on(|e: &io::Error| e.kind() != io::ErrorKind::PermissionDenied);
     let (mut calls, mut refreshes) = (0, 0);
-    let result: Result<(), _> = policy.call_with_refresh_blocking_with(
-        &clock,
+    let result: Result<(), _> = policy.clone().blocking_sleeper(&clock).call_with_refresh(
         2,
         |_| {
             calls += 1;
@@ -299,8 +294,7 @@ fn two_level_retry_gives_up_after_its_cycles_and_stops_on_a_foreign_error() {
     assert_eq!(result.unwrap_err().to_string(), "failure 6");
 
     let (mut calls, mut refreshes) = (0, 0);
-    let _ = policy.call_with_refresh_blocking_with(
-        &clock,
+    let _ = policy.clone().blocking_sleeper(&clock).call_with_refresh(
         2,
         |_| -> Result<(), _> {
             calls += 1;
@@ -316,7 +310,7 @@ fn two_level_retry_gives_up_after_its_cycles_and_stops_on_a_foreign_error() {
 struct CountingBackoff(std::sync::atomic::AtomicU32);
 
 impl retry_core::backoff::Backoff for CountingBackoff {
-    fn wait(&self, _: u32, _: Duration, _: &mut retry_core::Rng) -> Duration {
+    fn wait(&self, _: u32, _: Duration, _: &mut retry_core::backoff::Rng) -> Duration {
         self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Duration::ZERO
     }
@@ -332,7 +326,7 @@ fn a_success_draws_no_wait() {
 
     let clock = VirtualClock::new();
     let mut calls = 0;
-    let value: Result<u32, io::Error> = policy.call_blocking_with(&clock, |_| {
+    let value: Result<u32, io::Error> = policy.clone().blocking_sleeper(&clock).call(|_| {
         calls += 1;
         if calls < 3 { Err(numbered(calls)) } else { Ok(calls) }
     });
@@ -349,8 +343,7 @@ fn call_with_retry_asks_on_once_per_failure() {
     });
     let clock = VirtualClock::new();
     let (mut calls, mut failed) = (0, 0);
-    let result: Result<(), io::Error> = policy.call_with_retry_blocking_with(
-        &clock,
+    let result: Result<(), io::Error> = policy.clone().blocking_sleeper(&clock).call_with_retry(
         || {
             calls += 1;
             Err(numbered(calls))

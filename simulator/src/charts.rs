@@ -6,7 +6,7 @@ use plotters::coord::Shift;
 use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
-use retry_core::Rng;
+use retry_core::backoff::Rng;
 use retry_core::backoff::{Backoff, DefaultBackoff};
 use std::error::Error;
 use std::path::Path;

@@ -5,7 +5,11 @@ use crate::report::PolicyReport;
 use crate::scenario::{Scenario, Workload};
 use crate::server::{Server, SimError};
 use retry_core::budget::{ManualClock, RetryBudget, TpsBudget};
-use retry_core::{CallState, Retry, Rng, Step};
+use retry_core::{
+    Retry,
+    backoff::Rng,
+    engine::{CallState, Step},
+};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::Arc;

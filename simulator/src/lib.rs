@@ -1,7 +1,7 @@
 //! A deterministic fleet simulator: what jitter and retry budgets do to a herd.
 //!
 //! A server of capacity C requests a second is down for T seconds. Clients call
-//! it through retry-core's own engine ([`CallState`](retry_core::CallState)),
+//! it through retry-core's own engine ([`CallState`](retry_core::engine::CallState)),
 //! backoff strategies, random source and [`TpsBudget`](retry_core::budget::TpsBudget),
 //! all on virtual time, so a run of minutes of traffic takes milliseconds and the
 //! same seed gives the same report. Two workloads:

@@ -1,6 +1,6 @@
 //! The retry policies compared, built from retry-core's own strategies.
 
-use retry_core::Rng;
+use retry_core::backoff::Rng;
 use retry_core::backoff::{Backoff, DecorrelatedJitterBackoff, DefaultBackoff, EqualJitterBackoff, FullJitterBackoff};
 use std::time::Duration;
 
@@ -98,7 +98,7 @@ impl PolicyKind {
 /// and the herd stops spreading out.
 ///
 /// ```
-/// use retry_core::{Rng, backoff::Backoff};
+/// use retry_core::{backoff::Backoff, backoff::Rng};
 /// use simulator::StaminaBackoff;
 /// use std::time::Duration;
 ///

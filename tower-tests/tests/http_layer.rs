@@ -14,7 +14,7 @@ use retry_core::backoff::DefaultBackoff;
 use retry_core::idempotency::Idempotency;
 use retry_core::tower::http::{HttpClassifier, clone_request};
 use retry_core::tower::{ResponseFuture, RetryLayer};
-use retry_core::{Retry, Unset};
+use retry_core::{Retry, matching::Unset};
 use std::sync::Arc;
 use std::time::Duration;
 use testkit::http::{FlakyServer, Outcome, Step};

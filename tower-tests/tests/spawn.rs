@@ -115,7 +115,7 @@ async fn call_with_retry_and_refresh_spawned() {
     let (b, r) = (Arc::clone(&backend), Arc::clone(&refreshes));
     let task = tokio::spawn(async move {
         policy
-            .call_async_with_refresh_fn(
+            .call_with_refresh_async_fn(
                 3,
                 |_attempt| {
                     let backend = Arc::clone(&b);

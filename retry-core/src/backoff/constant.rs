@@ -1,5 +1,5 @@
 use super::Backoff;
-use crate::Rng;
+use super::Rng;
 use std::time::Duration;
 
 /// The same wait before every retry.
@@ -14,7 +14,7 @@ use std::time::Duration;
 ///
 /// ```
 /// use retry_core::backoff::{Backoff, ConstantBackoff};
-/// use retry_core::Rng;
+/// use retry_core::backoff::Rng;
 /// use std::time::Duration;
 ///
 /// let b = ConstantBackoff::new(Duration::from_millis(250));

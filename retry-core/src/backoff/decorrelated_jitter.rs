@@ -1,5 +1,5 @@
 use super::Backoff;
-use crate::Rng;
+use super::Rng;
 use std::time::Duration;
 
 /// A uniform draw between `base` and three times the previous wait, capped.
@@ -21,7 +21,7 @@ use std::time::Duration;
 ///
 /// ```
 /// use retry_core::backoff::{Backoff, DecorrelatedJitterBackoff};
-/// use retry_core::Rng;
+/// use retry_core::backoff::Rng;
 /// use std::time::Duration;
 ///
 /// let b = DecorrelatedJitterBackoff::default();
@@ -49,7 +49,7 @@ impl DecorrelatedJitterBackoff {
     ///
     /// ```
     /// use retry_core::backoff::{Backoff, DecorrelatedJitterBackoff};
-    /// use retry_core::Rng;
+    /// use retry_core::backoff::Rng;
     /// use std::time::Duration;
     ///
     /// let b = DecorrelatedJitterBackoff::new(Duration::from_secs(1), Duration::from_millis(10));

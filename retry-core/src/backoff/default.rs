@@ -1,5 +1,6 @@
+use super::Rng;
 use super::{Backoff, capped_exponential};
-use crate::{ConfigError, Rng};
+use crate::ConfigError;
 use std::time::Duration;
 
 /// The default schedule: capped exponential growth plus additive jitter.
@@ -15,7 +16,7 @@ use std::time::Duration;
 ///
 /// ```
 /// use retry_core::backoff::{Backoff, DefaultBackoff};
-/// use retry_core::Rng;
+/// use retry_core::backoff::Rng;
 /// use std::time::Duration;
 ///
 /// let b = DefaultBackoff::default();

@@ -1,5 +1,5 @@
+use super::Rng;
 use super::{Backoff, capped_exponential};
-use crate::Rng;
 use std::time::Duration;
 
 /// Half the capped exponential, plus a uniform draw of up to the other half.
@@ -18,7 +18,7 @@ use std::time::Duration;
 ///
 /// ```
 /// use retry_core::backoff::{Backoff, EqualJitterBackoff};
-/// use retry_core::Rng;
+/// use retry_core::backoff::Rng;
 /// use std::time::Duration;
 ///
 /// let b = EqualJitterBackoff::default();
@@ -45,7 +45,7 @@ impl EqualJitterBackoff {
     ///
     /// ```
     /// use retry_core::backoff::{Backoff, EqualJitterBackoff};
-    /// use retry_core::Rng;
+    /// use retry_core::backoff::Rng;
     /// use std::time::Duration;
     ///
     /// let b = EqualJitterBackoff::new(Duration::from_secs(1), Duration::from_millis(10));

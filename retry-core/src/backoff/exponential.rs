@@ -1,5 +1,5 @@
+use super::Rng;
 use super::{Backoff, capped_exponential};
-use crate::Rng;
 use std::time::Duration;
 
 /// Capped exponential growth without jitter.
@@ -17,7 +17,7 @@ use std::time::Duration;
 ///
 /// ```
 /// use retry_core::backoff::{Backoff, ExponentialBackoff};
-/// use retry_core::Rng;
+/// use retry_core::backoff::Rng;
 /// use std::time::Duration;
 ///
 /// let b = ExponentialBackoff::default();
@@ -43,7 +43,7 @@ impl ExponentialBackoff {
     ///
     /// ```
     /// use retry_core::backoff::{Backoff, ExponentialBackoff};
-    /// use retry_core::Rng;
+    /// use retry_core::backoff::Rng;
     /// use std::time::Duration;
     ///
     /// let b = ExponentialBackoff::new(Duration::from_secs(1), Duration::from_millis(10));

@@ -1,5 +1,5 @@
+use super::Rng;
 use super::{Backoff, capped_exponential};
-use crate::Rng;
 use std::time::Duration;
 
 /// A uniform draw between zero and the capped exponential.
@@ -15,7 +15,7 @@ use std::time::Duration;
 ///
 /// ```
 /// use retry_core::backoff::{Backoff, FullJitterBackoff};
-/// use retry_core::Rng;
+/// use retry_core::backoff::Rng;
 /// use std::time::Duration;
 ///
 /// let b = FullJitterBackoff::default();
@@ -45,7 +45,7 @@ impl FullJitterBackoff {
     ///
     /// ```
     /// use retry_core::backoff::{Backoff, FullJitterBackoff};
-    /// use retry_core::Rng;
+    /// use retry_core::backoff::Rng;
     /// use std::time::Duration;
     ///
     /// let b = FullJitterBackoff::new(Duration::from_secs(1), Duration::from_millis(10));

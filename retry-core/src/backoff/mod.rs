@@ -80,7 +80,7 @@ pub use exponential::ExponentialBackoff;
 pub use full_jitter::FullJitterBackoff;
 pub use no_backoff::NoBackoff;
 
-use crate::Rng;
+pub use crate::rng::Rng;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -94,7 +94,7 @@ use std::time::Duration;
 ///
 /// ```
 /// use retry_core::backoff::{Backoff, ConstantBackoff};
-/// use retry_core::Rng;
+/// use retry_core::backoff::Rng;
 /// use std::time::Duration;
 ///
 /// let b = ConstantBackoff::new(Duration::from_millis(50));
@@ -102,8 +102,8 @@ use std::time::Duration;
 /// ```
 ///
 /// A strategy is `Send + Sync`: a policy is shared between threads, and an
-/// [`Attempt`](crate::Attempt), which an async block may hold across an `.await`,
-/// borrows it to draw [`next_wait`](crate::Attempt::next_wait) on demand.
+/// [`Attempt`](crate::engine::Attempt), which an async block may hold across an `.await`,
+/// borrows it to draw [`next_wait`](crate::engine::Attempt::next_wait) on demand.
 pub trait Backoff: Send + Sync {
     /// The wait before retry `retry_num`.
     fn wait(&self, retry_num: u32, previous: Duration, rng: &mut Rng) -> Duration;

@@ -1,5 +1,5 @@
 use super::Backoff;
-use crate::Rng;
+use super::Rng;
 use std::time::Duration;
 
 /// No wait at all: every retry follows its failure at once.
@@ -12,7 +12,7 @@ use std::time::Duration;
 ///
 /// ```
 /// use retry_core::backoff::{Backoff, NoBackoff};
-/// use retry_core::Rng;
+/// use retry_core::backoff::Rng;
 /// use std::time::Duration;
 ///
 /// let mut rng = Rng::seeded(0);

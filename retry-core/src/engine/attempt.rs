@@ -6,7 +6,7 @@ use std::time::Duration;
 /// What a retried block knows about the attempt it is running.
 ///
 /// ```
-/// use retry_core::{Attempt, Retry, error_type};
+/// use retry_core::{Retry, error_type, engine::Attempt};
 /// use std::io;
 ///
 /// let policy = Retry::builder().attempts(3).build()?.on(error_type::<io::Error>());
@@ -35,7 +35,7 @@ impl Attempt<'_> {
     /// 1 for the first attempt.
     ///
     /// ```
-    /// use retry_core::{CallState, Retry};
+    /// use retry_core::{Retry, engine::CallState};
     ///
     /// let policy = Retry::default();
     /// assert_eq!(CallState::new().attempt(&policy).num(), 1);

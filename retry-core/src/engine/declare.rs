@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// static DECLARED: Declared = Declared::new();
 /// let policy = Retry::default().name("doc::declared").on(error_type::<std::io::Error>());
 /// assert!(!DECLARED.is_done());
-/// DECLARED.declare::<std::io::Error, _, _, _>(&policy);
+/// DECLARED.declare::<std::io::Error, _, _, _, _>(&policy);
 /// assert!(DECLARED.is_done());
 /// ```
 #[derive(Debug, Default)]
@@ -43,7 +43,7 @@ impl Declared {
     /// first active call declares (no hook runs while inactive).
     #[cold]
     #[inline(never)]
-    pub fn declare<E, B, O, S>(&self, policy: &Retry<B, O, S>) {
+    pub fn declare<E, B, O, S, Z>(&self, policy: &Retry<B, O, S, Z>) {
         if !switches::in_force().active {
             return;
         }

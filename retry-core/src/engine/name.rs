@@ -8,7 +8,7 @@ use std::fmt;
 /// hook actually needs the text, so the success path never formats anything.
 ///
 /// ```
-/// use retry_core::CallableName;
+/// use retry_core::engine::CallableName;
 ///
 /// assert_eq!(CallableName::from("db::save").to_string(), "db::save");
 /// struct Client;

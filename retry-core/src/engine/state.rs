@@ -1,10 +1,11 @@
 use super::Attempt;
+use crate::Retry;
 use crate::backoff::Backoff;
+use crate::backoff::Rng;
 use crate::budget::RetryBudget;
 use crate::instrument::{self, GiveUpDetails, GiveUpReason, RetryDetails};
 use crate::matching::{Decision, RetryOn};
 use crate::switches;
-use crate::{Retry, Rng};
 use std::fmt::Debug;
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -40,7 +41,7 @@ pub enum Step {
 /// the first failure.
 ///
 /// ```
-/// use retry_core::{CallState, Next, Retry, error_type};
+/// use retry_core::{Retry, error_type, engine::{CallState, Next}};
 /// use std::{io, time::Instant};
 ///
 /// let policy = Retry::builder().attempts(2).build()?.on(error_type::<io::Error>());
@@ -138,7 +139,7 @@ impl CallState {
     /// this instead of asking `on` a second time. `false` before the first step.
     ///
     /// ```
-    /// use retry_core::{CallState, Retry, Step, backoff::NoBackoff};
+    /// use retry_core::{Retry, backoff::NoBackoff, engine::{CallState, Step}};
     /// use std::{io, time::Instant};
     ///
     /// let policy = Retry::new(NoBackoff, 0).on(|e: &io::Error| e.kind() == io::ErrorKind::TimedOut);
@@ -159,9 +160,9 @@ impl CallState {
     }
 
     /// Decides what follows `error`, handing the error back when the call stops.
-    pub fn on_failure<B, O, S, E, M>(
+    pub fn on_failure<B, O, S, Z, E, M>(
         &mut self,
-        policy: &Retry<B, O, S>,
+        policy: &Retry<B, O, S, Z>,
         error: E,
         now: impl FnOnce() -> Instant,
     ) -> Next<E>
@@ -183,7 +184,7 @@ impl CallState {
     /// Reports that the call stops at a [`Step::GiveUp`] and returns `error`:
     /// the hooks' [`on_give_up`](crate::instrument::RetryHook::on_give_up) runs
     /// if the call made more than one attempt.
-    pub fn give_up<B, O, S, E: Debug>(&self, policy: &Retry<B, O, S>, error: &E, reason: GiveUpReason) {
+    pub fn give_up<B, O, S, Z, E: Debug>(&self, policy: &Retry<B, O, S, Z>, error: &E, reason: GiveUpReason) {
         let attempts = self.attempts_made();
         if attempts > 1 && instrument::enabled() {
             policy.name.with_str(|name| {
@@ -204,7 +205,12 @@ impl CallState {
     /// The order of the rules: `on` first (an error it rejects returns at once and
     /// counts nowhere), then the switches, the attempts, the deadline, and last the
     /// budget, so that a retry that would not happen anyway never spends a token.
-    pub fn step<B, O, S, E, M>(&mut self, policy: &Retry<B, O, S>, error: &E, now: impl FnOnce() -> Instant) -> Step
+    pub fn step<B, O, S, Z, E, M>(
+        &mut self,
+        policy: &Retry<B, O, S, Z>,
+        error: &E,
+        now: impl FnOnce() -> Instant,
+    ) -> Step
     where
         B: Backoff,
         O: RetryOn<E, M>,
@@ -284,9 +290,9 @@ impl CallState {
     }
 
     /// Tells the hooks about retry `retry_num`, if any hook is on.
-    fn report<B, O, S, E: Debug>(
+    fn report<B, O, S, Z, E: Debug>(
         &self,
-        policy: &Retry<B, O, S>,
+        policy: &Retry<B, O, S, Z>,
         retry_num: u32,
         wait: Duration,
         error: &E,
@@ -311,7 +317,7 @@ impl CallState {
     /// The next attempt's number and, on demand, its would-be wait, for blocks
     /// that show them. Nothing is drawn here: the wait is drawn when
     /// [`Attempt::next_wait`] asks for it, or at the failure.
-    pub fn attempt<'a, B: Backoff, O, S>(&'a self, policy: &'a Retry<B, O, S>) -> Attempt<'a> {
+    pub fn attempt<'a, B: Backoff, O, S, Z>(&'a self, policy: &'a Retry<B, O, S, Z>) -> Attempt<'a> {
         Attempt { num: self.retries.saturating_add(1), state: self, backoff: &policy.backoff, seed: policy.seed }
     }
 
@@ -329,7 +335,7 @@ impl CallState {
         backoff.wait(retry_num, self.previous.get(), &mut rng)
     }
 
-    fn draw<B: Backoff, O, S>(&mut self, policy: &Retry<B, O, S>, retry_num: u32) -> Duration {
+    fn draw<B: Backoff, O, S, Z>(&mut self, policy: &Retry<B, O, S, Z>, retry_num: u32) -> Duration {
         let mut rng = Rng::seeded(self.rng.get_mut(policy.seed));
         let wait = policy.backoff.wait(retry_num, self.previous.get(), &mut rng);
         self.rng.set(rng.state());
@@ -416,7 +422,7 @@ mod tests {
     use super::*;
     use crate::backoff::NoBackoff;
     use crate::budget::RetryBudget;
-    use crate::matching::error_type;
+    use crate::error_type;
     use std::io;
     use std::sync::Arc;
     use std::sync::atomic::{AtomicU32, Ordering};

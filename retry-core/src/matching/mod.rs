@@ -1,11 +1,11 @@
 //! Deciding which errors to retry: the `on` of a policy or of the attribute.
 //!
 //! `on` is one of
-//! - an error type, [`error_type::<T>()`](error_type): retry when the error is a
+//! - an error type, [`error_type::<T>()`](crate::error_type): retry when the error is a
 //!   `T`, or has a `T` in its `source()` chain, or (for `Box<dyn Error>` and, with
 //!   the `anyhow` feature, `anyhow::Error`) downcasts to one. A `Box<T>` or an
 //!   `Arc<T>` counts as a `T`, at the top of the chain and in it;
-//! - several types, [`error_types::<(A, B)>()`](error_types): any of them;
+//! - several types, [`error_types::<(A, B)>()`](crate::error_types): any of them;
 //! - a closure or function `Fn(&E) -> bool`, or `Fn(&E) -> Decision` to also say
 //!   "retry after exactly this long" (Retry-After, gRPC pushback).
 //!
@@ -19,80 +19,32 @@
 //! message of its own, or match the enum with a closure.
 
 mod chain;
-mod types;
+pub(crate) mod types;
 
 pub use chain::ErrorChain;
 pub(crate) use chain::downcast;
-pub use types::{ErrorType, ErrorTypes, TypeList, error_type, error_types};
+pub use types::{ErrorType, ErrorTypes, TypeList};
 
-use std::time::Duration;
-
-/// What to do with one failed attempt.
-///
-/// ```
-/// use retry_core::Decision;
-/// use std::time::Duration;
-///
-/// assert_eq!(Decision::from(true), Decision::Retry);
-/// assert_eq!(Decision::from(false), Decision::Stop);
-/// let pushback = Decision::RetryAfter(Duration::from_secs(2));
-/// assert_ne!(pushback, Decision::Retry);
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Decision {
-    /// Do not retry: the error goes back to the caller at once.
-    Stop,
-    /// Retry after the backoff's wait.
-    Retry,
-    /// Retry after exactly this wait: no jitter, no `wait_max` clamp. Attempts and
-    /// deadline still apply, and testing mode still makes it zero.
-    RetryAfter(Duration),
-}
-
-impl From<bool> for Decision {
-    fn from(retry: bool) -> Self {
-        if retry { Decision::Retry } else { Decision::Stop }
-    }
-}
-
-/// Decides, for an error of type `E`, whether to retry.
-///
-/// `Marker` only tells the implementations apart (a type, a closure returning
-/// `bool`, one returning [`Decision`]); it is always inferred.
-///
-/// ```
-/// use retry_core::matching::{RetryOn, error_type};
-/// use retry_core::Decision;
-/// use std::io;
-///
-/// let on = error_type::<io::Error>();
-/// assert_eq!(on.decide(&io::Error::other("reset")), Decision::Retry);
-///
-/// let on = |e: &io::Error| e.kind() == io::ErrorKind::TimedOut;
-/// assert_eq!(on.decide(&io::Error::other("reset")), Decision::Stop);
-/// ```
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot decide whether to retry a `{E}`",
-    label = "not a matcher for `{E}`",
-    note = "`on` takes an error type (`on = std::io::Error`), a tuple of types, or a closure `|e: &{E}| -> bool` (or `-> retry_core::Decision`)",
-    note = "an error type in `on` implements `std::error::Error` (or is the function's error type itself): it is looked for in the error and its `source()` chain; to decide from anything else (a message, a kind, a status), write a closure",
-    note = "for a policy value: `Retry::default().on(retry_core::error_type::<MyError>())`"
-)]
-pub trait RetryOn<E, Marker> {
-    /// What to do with this error.
-    fn decide(&self, error: &E) -> Decision;
-}
-
-/// Marker for matchers that are closures or functions.
+pub(crate) mod decision;
 #[doc(hidden)]
-pub struct ByClosure<D>(std::marker::PhantomData<fn() -> D>);
+pub use decision::ByClosure;
+pub(crate) use decision::{Decision, RetryOn};
 
-impl<E, D, F> RetryOn<E, ByClosure<D>> for F
-where
-    F: Fn(&E) -> D,
-    D: Into<Decision>,
-{
-    fn decide(&self, error: &E) -> Decision {
-        self(error).into()
-    }
-}
+/// The `on` of a policy that has not been told which errors to retry. It decides
+/// nothing, so calling such a policy is a compile error that says to add `.on(..)`:
+///
+/// ```compile_fail
+/// let policy = retry_core::Retry::default();
+/// let _ = policy.call(|_| Err::<(), _>(std::io::Error::other("which errors?")));
+/// ```
+///
+/// It names the type of a policy without `on`, as the tower layer's is:
+///
+/// ```
+/// use retry_core::{Retry, matching::Unset};
+///
+/// let policy: Retry<_, Unset> = Retry::default();
+/// assert_eq!(policy.max_attempts(), Some(10));
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Unset;

@@ -14,7 +14,7 @@ pub struct ErrorTypes<L>(PhantomData<fn() -> L>);
 /// `Arc<T>` is a `T` here, wherever it is in the chain.
 ///
 /// ```
-/// use retry_core::matching::{RetryOn, error_type};
+/// use retry_core::{RetryOn, error_type};
 /// use retry_core::Decision;
 ///
 /// #[derive(Debug, thiserror::Error)]
@@ -41,7 +41,7 @@ pub const fn error_type<T: Error + 'static>() -> ErrorType<T> {
 /// Retry errors of any type in the tuple `L`, e.g. `error_types::<(io::Error, fmt::Error)>()`.
 ///
 /// ```
-/// use retry_core::matching::{RetryOn, error_types};
+/// use retry_core::{RetryOn, error_types};
 /// use retry_core::Decision;
 /// use std::{fmt, io};
 ///

@@ -1,7 +1,9 @@
-use super::{DEFAULT_ATTEMPTS, DEFAULT_TIMEOUT, Retry, Unset};
+use super::{DEFAULT_ATTEMPTS, DEFAULT_TIMEOUT, Retry};
+use crate::ConfigError;
 use crate::backoff::{DefaultBackoff, default_check_exp_base};
-use crate::sleep::DefaultSleeper;
-use crate::{CallableName, ConfigError};
+use crate::engine::CallableName;
+use crate::matching::Unset;
+use crate::sleep::{DefaultSleeper, ThreadSleeper};
 use std::time::Duration;
 
 /// Builds a [`Retry`] from the stamina-style knobs; [`build`](Self::build) says
@@ -145,6 +147,7 @@ impl<B> RetryBuilder<B> {
             backoff: self.backoff,
             on: Unset,
             sleeper: DefaultSleeper::default(),
+            blocking: ThreadSleeper,
             declared: super::declared_for(&self.name),
             name: self.name,
             seed: self.seed,

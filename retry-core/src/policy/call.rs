@@ -1,11 +1,12 @@
 use super::Retry;
 use crate::backoff::Backoff;
-use crate::engine::{Attempt, CallState, Next};
+use crate::engine::Attempt;
+use crate::engine::run::{self, NoAsyncStep, NoSyncStep};
 use crate::matching::RetryOn;
-use crate::sleep::{BlockingSleeper, Sleeper, ThreadSleeper};
+use crate::sleep::{BlockingSleeper, Sleeper};
 use std::fmt::Debug;
 
-impl<B: Backoff, O, S> Retry<B, O, S> {
+impl<B: Backoff, O, S, Z> Retry<B, O, S, Z> {
     /// Runs `op` until it succeeds, returns an error `on` rejects, or the policy
     /// gives up; then returns that last result unchanged. Waits block the thread.
     ///
@@ -29,30 +30,57 @@ impl<B: Backoff, O, S> Retry<B, O, S> {
     where
         O: RetryOn<E, M>,
         E: Debug,
+        Z: BlockingSleeper,
     {
-        self.call_blocking_with(&ThreadSleeper, op)
+        run::blocking(self, &self.blocking, op, NoSyncStep, 0, NoSyncStep)
     }
 
-    /// [`call`](Self::call) with another way to block and tell the time.
-    pub fn call_blocking_with<T, E, M>(
-        &self,
-        sleeper: &impl BlockingSleeper,
-        mut op: impl FnMut(Attempt) -> Result<T, E>,
-    ) -> Result<T, E>
-    where
-        O: RetryOn<E, M>,
-        E: Debug,
-    {
-        self.begin::<E>();
-        let mut state = CallState::new();
-        loop {
-            match op(state.attempt(self)) {
-                Ok(value) => return Ok(value),
-                Err(error) => match state.on_failure(self, error, || sleeper.now()) {
-                    Next::Retry(wait) => sleeper.sleep(wait),
-                    Next::Stop(error) => return Err(error),
-                },
-            }
+    /// Block and tell the time with `sleeper` in sync calls ([`call`](Self::call),
+    /// [`call_with_retry`](Self::call_with_retry), [`call_with_refresh`](Self::call_with_refresh)),
+    /// instead of the thread's sleep and the system clock: a virtual clock in tests,
+    /// so that a sync schedule is exact and takes no time. A reference to a
+    /// sleeper is one too, so a test can read its clock after the call.
+    ///
+    /// ```
+    /// use retry_core::sleep::BlockingSleeper;
+    /// use retry_core::{Retry, error_type};
+    /// use std::cell::RefCell;
+    /// use std::{io, time::Duration};
+    ///
+    /// #[derive(Default)]
+    /// struct Recorder(RefCell<Vec<Duration>>);
+    /// impl BlockingSleeper for Recorder {
+    ///     fn sleep(&self, wait: Duration) {
+    ///         self.0.borrow_mut().push(wait);
+    ///     }
+    /// }
+    ///
+    /// let recorder = Recorder::default();
+    /// let policy = Retry::builder()
+    ///     .attempts(3)
+    ///     .wait_initial(Duration::from_secs(1))
+    ///     .wait_jitter(Duration::ZERO)
+    ///     .build()?
+    ///     .on(error_type::<io::Error>())
+    ///     .blocking_sleeper(&recorder);
+    /// let result: Result<(), io::Error> = policy.call(|_| Err(io::Error::other("down")));
+    /// assert!(result.is_err());
+    /// assert_eq!(*recorder.0.borrow(), [Duration::from_secs(1), Duration::from_secs(2)]);
+    /// # Ok::<(), retry_core::ConfigError>(())
+    /// ```
+    pub fn blocking_sleeper<Z2: BlockingSleeper>(self, sleeper: Z2) -> Retry<B, O, S, Z2> {
+        Retry {
+            attempts: self.attempts,
+            timeout: self.timeout,
+            backoff: self.backoff,
+            on: self.on,
+            sleeper: self.sleeper,
+            blocking: sleeper,
+            name: self.name,
+            seed: self.seed,
+            budget: self.budget,
+            declared: self.declared,
+            on_retry: self.on_retry,
         }
     }
 
@@ -89,22 +117,12 @@ impl<B: Backoff, O, S> Retry<B, O, S> {
     /// of `Send` is not general enough"): use [`call_async_fn`](Self::call_async_fn)
     /// there, with a closure that returns an `async move` block, or the
     /// `#[retry]` attribute.
-    pub async fn call_async<T, E, M>(&self, mut op: impl AsyncFnMut(Attempt) -> Result<T, E>) -> Result<T, E>
+    pub async fn call_async<T, E, M>(&self, op: impl AsyncFnMut(Attempt) -> Result<T, E>) -> Result<T, E>
     where
         O: RetryOn<E, M>,
         S: Sleeper,
         E: Debug,
     {
-        self.begin::<E>();
-        let mut state = CallState::new();
-        loop {
-            match op(state.attempt(self)).await {
-                Ok(value) => return Ok(value),
-                Err(error) => match state.on_failure(self, error, || self.sleeper.now()) {
-                    Next::Retry(wait) => crate::sleep::wait(&self.sleeper, wait).await,
-                    Next::Stop(error) => return Err(error),
-                },
-            }
-        }
+        run::run_async(self, op, NoAsyncStep, 0, NoAsyncStep).await
     }
 }

@@ -12,7 +12,8 @@ use crate::backoff::DefaultBackoff;
 use crate::budget::{RetryBudget, SharedBudget};
 use crate::engine::{CallableName, Declared};
 use crate::instrument::{self, CallableDetails, RetryDetails};
-use crate::sleep::DefaultSleeper;
+use crate::matching::Unset;
+use crate::sleep::{DefaultSleeper, ThreadSleeper};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -52,12 +53,14 @@ pub const DEFAULT_TIMEOUT: Option<Duration> = Some(Duration::from_secs(45));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]
-pub struct Retry<B = DefaultBackoff, O = Unset, S = DefaultSleeper> {
+pub struct Retry<B = DefaultBackoff, O = Unset, S = DefaultSleeper, Z = ThreadSleeper> {
     pub(crate) attempts: Option<u32>,
     pub(crate) timeout: Option<Duration>,
     pub(crate) backoff: B,
     pub(crate) on: O,
     pub(crate) sleeper: S,
+    /// How sync calls block and tell the time: [`blocking_sleeper`](Retry::blocking_sleeper).
+    pub(crate) blocking: Z,
     pub(crate) name: CallableName,
     pub(crate) seed: Option<u64>,
     pub(crate) budget: Option<SharedBudget>,
@@ -102,16 +105,6 @@ pub(crate) type OnRetry = Arc<dyn Fn(&RetryDetails<'_>) + Send + Sync>;
 /// called, after the closure was checked.
 pub type Policy<E, B = DefaultBackoff, S = DefaultSleeper> = Retry<B, fn(&E) -> bool, S>;
 
-/// The `on` of a policy that has not been told which errors to retry. It decides
-/// nothing, so calling such a policy is a compile error that says to add `.on(..)`:
-///
-/// ```compile_fail
-/// let policy = retry_core::Retry::default();
-/// let _ = policy.call(|_| Err::<(), _>(std::io::Error::other("which errors?")));
-/// ```
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Unset;
-
 impl Default for Retry {
     /// The defaults: 10 attempts, 45 s deadline, [`DefaultBackoff`].
     fn default() -> Self {
@@ -121,6 +114,7 @@ impl Default for Retry {
             backoff: DefaultBackoff::default(),
             on: Unset,
             sleeper: DefaultSleeper::default(),
+            blocking: ThreadSleeper,
             name: CallableName::BLOCK,
             seed: None,
             budget: None,
@@ -137,17 +131,18 @@ impl Retry {
     }
 }
 
-impl<B, O, S> Retry<B, O, S> {
+impl<B, O, S, Z> Retry<B, O, S, Z> {
     /// Retry the errors `on` accepts: an [`error_type`](crate::error_type), a tuple
     /// of [`error_types`](crate::error_types), or a closure `|e: &E| -> bool` (or
     /// `-> Decision`).
-    pub fn on<O2>(self, on: O2) -> Retry<B, O2, S> {
+    pub fn on<O2>(self, on: O2) -> Retry<B, O2, S, Z> {
         Retry {
             attempts: self.attempts,
             timeout: self.timeout,
             backoff: self.backoff,
             on,
             sleeper: self.sleeper,
+            blocking: self.blocking,
             name: self.name,
             seed: self.seed,
             budget: self.budget,
@@ -157,13 +152,14 @@ impl<B, O, S> Retry<B, O, S> {
     }
 
     /// Sleep with `sleeper` in async calls (another runtime, or a test clock).
-    pub fn sleeper<S2>(self, sleeper: S2) -> Retry<B, O, S2> {
+    pub fn sleeper<S2>(self, sleeper: S2) -> Retry<B, O, S2, Z> {
         Retry {
             attempts: self.attempts,
             timeout: self.timeout,
             backoff: self.backoff,
             on: self.on,
             sleeper,
+            blocking: self.blocking,
             name: self.name,
             seed: self.seed,
             budget: self.budget,
@@ -304,7 +300,7 @@ impl<B, O, S> Retry<B, O, S> {
         if let Some(declared) = &self.declared
             && !declared.is_done()
         {
-            declared.declare::<E, _, _, _>(self);
+            declared.declare::<E, _, _, _, _>(self);
         }
         self.deposit();
     }
@@ -320,6 +316,7 @@ impl<B, O, S> Retry<B, O, S> {
             backoff: &self.backoff,
             on,
             sleeper: &self.sleeper,
+            blocking: ThreadSleeper,
             name: CallableName::from(name),
             seed: self.seed,
             budget: self.budget.clone(),
@@ -335,7 +332,7 @@ impl<B, O, S> Retry<B, O, S> {
     }
 }
 
-impl<B: fmt::Debug, O, S> fmt::Debug for Retry<B, O, S> {
+impl<B: fmt::Debug, O, S, Z> fmt::Debug for Retry<B, O, S, Z> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Retry")
             .field("attempts", &self.attempts)
@@ -360,7 +357,19 @@ pub fn from_attribute<B, O, S>(
     sleeper: S,
     name: CallableName,
 ) -> Retry<B, O, S> {
-    Retry { attempts, timeout, backoff, on, sleeper, name, seed: None, budget: None, declared: None, on_retry: None }
+    Retry {
+        attempts,
+        timeout,
+        backoff,
+        on,
+        sleeper,
+        blocking: ThreadSleeper,
+        name,
+        seed: None,
+        budget: None,
+        declared: None,
+        on_retry: None,
+    }
 }
 
 /// The declaration flag of a policy named `name`; none for an unnamed block,

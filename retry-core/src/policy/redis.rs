@@ -1,8 +1,10 @@
-use super::{Retry, Unset};
-use crate::CallableName;
+use super::Retry;
 use crate::backoff::Backoff;
-use crate::engine::{CallState, Step};
+use crate::engine::Attempt;
+use crate::engine::CallableName;
+use crate::engine::run::{self, AsyncFnStep, NoAsyncStep, NoSyncStep, WithError};
 use crate::matching::RetryOn;
+use crate::matching::Unset;
 use crate::sleep::{BlockingSleeper, DefaultSleeper, Sleeper, ThreadSleeper};
 use std::fmt::Debug;
 
@@ -26,6 +28,7 @@ impl<B: Backoff> Retry<B, Unset, DefaultSleeper> {
             backoff,
             on: Unset,
             sleeper: DefaultSleeper::default(),
+            blocking: ThreadSleeper,
             name: CallableName::BLOCK,
             seed: None,
             budget: None,
@@ -35,12 +38,12 @@ impl<B: Backoff> Retry<B, Unset, DefaultSleeper> {
     }
 }
 
-impl<B: Backoff, O, S> Retry<B, O, S> {
+impl<B: Backoff, O, S, Z> Retry<B, O, S, Z> {
     /// redis-py's `call_with_retry(do, fail)`: runs `op` until it succeeds or the
     /// policy gives up; `fail` runs on every failure that `on` accepts, the last
     /// one included, before the wait (to drop a broken connection, say). `on`
     /// decides once per failure: `fail` follows its answer
-    /// ([`CallState::accepted`](crate::CallState::accepted)).
+    /// ([`CallState::accepted`](crate::engine::CallState::accepted)).
     ///
     /// ```
     /// use retry_core::{Retry, backoff::NoBackoff, error_type};
@@ -55,77 +58,27 @@ impl<B: Backoff, O, S> Retry<B, O, S> {
     /// assert!(result.is_err());
     /// assert_eq!((calls, dropped), (3, 3));
     /// ```
-    pub fn call_with_retry<T, E, M>(&self, op: impl FnMut() -> Result<T, E>, fail: impl FnMut(&E)) -> Result<T, E>
+    pub fn call_with_retry<T, E, M>(&self, mut op: impl FnMut() -> Result<T, E>, fail: impl FnMut(&E)) -> Result<T, E>
     where
         O: RetryOn<E, M>,
         E: Debug,
+        Z: BlockingSleeper,
     {
-        self.call_with_retry_blocking_with(&ThreadSleeper, op, fail)
-    }
-
-    /// [`call_with_retry`](Self::call_with_retry) with another way to block and tell the time.
-    pub fn call_with_retry_blocking_with<T, E, M>(
-        &self,
-        sleeper: &impl BlockingSleeper,
-        mut op: impl FnMut() -> Result<T, E>,
-        mut fail: impl FnMut(&E),
-    ) -> Result<T, E>
-    where
-        O: RetryOn<E, M>,
-        E: Debug,
-    {
-        self.begin::<E>();
-        let mut state = CallState::new();
-        loop {
-            let error = match op() {
-                Ok(value) => return Ok(value),
-                Err(error) => error,
-            };
-            let step = state.step(self, &error, || sleeper.now());
-            if state.accepted() {
-                fail(&error);
-            }
-            match step {
-                Step::Retry(wait) => sleeper.sleep(wait),
-                Step::GiveUp(reason) => {
-                    state.give_up(self, &error, reason);
-                    return Err(error);
-                }
-                Step::Return => return Err(error),
-            }
-        }
+        run::blocking(self, &self.blocking, |_| op(), WithError(fail), 0, NoSyncStep)
     }
 
     /// The async form of [`call_with_retry`](Self::call_with_retry); `fail` may be async.
     pub async fn call_with_retry_async<T, E, M>(
         &self,
         mut op: impl AsyncFnMut() -> Result<T, E>,
-        mut fail: impl AsyncFnMut(&E),
+        fail: impl AsyncFnMut(&E),
     ) -> Result<T, E>
     where
         O: RetryOn<E, M>,
         S: Sleeper,
         E: Debug,
     {
-        self.begin::<E>();
-        let mut state = CallState::new();
-        loop {
-            let error = match op().await {
-                Ok(value) => return Ok(value),
-                Err(error) => error,
-            };
-            let step = state.step(self, &error, || self.sleeper.now());
-            if state.accepted() {
-                fail(&error).await;
-            }
-            match step {
-                Step::Retry(wait) => crate::sleep::wait(&self.sleeper, wait).await,
-                Step::GiveUp(reason) => {
-                    state.give_up(self, &error, reason);
-                    return Err(error);
-                }
-                Step::Return => return Err(error),
-            }
-        }
+        let op = async |_: Attempt<'_>| op().await;
+        run::run_async(self, op, AsyncFnStep(fail), 0, NoAsyncStep).await
     }
 }

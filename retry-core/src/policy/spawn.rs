@@ -11,12 +11,13 @@
 
 use super::Retry;
 use crate::backoff::Backoff;
-use crate::engine::{Attempt, CallState, Next, Step};
+use crate::engine::Attempt;
+use crate::engine::run;
 use crate::matching::RetryOn;
 use crate::sleep::Sleeper;
 use std::fmt::Debug;
 
-impl<B: Backoff, O, S> Retry<B, O, S> {
+impl<B: Backoff, O, S, Z> Retry<B, O, S, Z> {
     /// Runs the future `op` returns until one succeeds, fails with an error `on`
     /// rejects, or the policy gives up: [`call_async`](Self::call_async) for a
     /// closure that returns a future, the form to use in code that is spawned
@@ -53,7 +54,7 @@ impl<B: Backoff, O, S> Retry<B, O, S> {
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn call_async_fn<T, E, M, F, Fut>(&self, mut op: F) -> Result<T, E>
+    pub async fn call_async_fn<T, E, M, F, Fut>(&self, op: F) -> Result<T, E>
     where
         F: FnMut(Attempt) -> Fut,
         Fut: Future<Output = Result<T, E>>,
@@ -61,17 +62,7 @@ impl<B: Backoff, O, S> Retry<B, O, S> {
         S: Sleeper,
         E: Debug,
     {
-        self.begin::<E>();
-        let mut state = CallState::new();
-        loop {
-            match op(state.attempt(self)).await {
-                Ok(value) => return Ok(value),
-                Err(error) => match state.on_failure(self, error, || self.sleeper.now()) {
-                    Next::Retry(wait) => crate::sleep::wait(&self.sleeper, wait).await,
-                    Next::Stop(error) => return Err(error),
-                },
-            }
-        }
+        run::run_async_fn(self, None, op, run::no_step(), 0, run::no_step()).await
     }
 
     /// [`call_with_retry_async`](Self::call_with_retry_async) for closures that
@@ -108,7 +99,7 @@ impl<B: Backoff, O, S> Retry<B, O, S> {
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn call_with_retry_async_fn<T, E, M, F, Fut, G, GFut>(&self, mut op: F, mut fail: G) -> Result<T, E>
+    pub async fn call_with_retry_async_fn<T, E, M, F, Fut, G, GFut>(&self, mut op: F, fail: G) -> Result<T, E>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, E>>,
@@ -118,30 +109,13 @@ impl<B: Backoff, O, S> Retry<B, O, S> {
         S: Sleeper,
         E: Debug,
     {
-        self.begin::<E>();
-        let mut state = CallState::new();
-        loop {
-            let error = match op().await {
-                Ok(value) => return Ok(value),
-                Err(error) => error,
-            };
-            let step = state.step(self, &error, || self.sleeper.now());
-            if self.on.decide(&error) != crate::Decision::Stop {
-                fail(&error).await;
-            }
-            match step {
-                Step::Retry(wait) => crate::sleep::wait(&self.sleeper, wait).await,
-                Step::GiveUp(reason) => {
-                    state.give_up(self, &error, reason);
-                    return Err(error);
-                }
-                Step::Return => return Err(error),
-            }
-        }
+        let op = move |_: Attempt<'_>| op();
+        run::run_async_fn(self, None, op, Some(fail), 0, run::no_step()).await
     }
 
-    /// [`call_async_with_refresh`](Self::call_async_with_refresh) for closures
+    /// [`call_with_refresh_async`](Self::call_with_refresh_async) for closures
     /// that return futures, spawnable like [`call_async_fn`](Self::call_async_fn).
+    /// `refreshes` counts the refreshes, the cycles after the first, as there.
     /// `refresh` is given the error by reference; its future must not borrow it.
     ///
     /// ```
@@ -155,7 +129,7 @@ impl<B: Backoff, O, S> Retry<B, O, S> {
     /// let master = Arc::new(Mutex::new("10.0.0.1"));
     /// let task = tokio::spawn(async move {
     ///     policy
-    ///         .call_async_with_refresh_fn(
+    ///         .call_with_refresh_async_fn(
     ///             3,
     ///             |_attempt| {
     ///                 let master = *master.lock().unwrap();
@@ -174,11 +148,11 @@ impl<B: Backoff, O, S> Retry<B, O, S> {
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn call_async_with_refresh_fn<T, E, M, F, Fut, R, RFut>(
+    pub async fn call_with_refresh_async_fn<T, E, M, F, Fut, R, RFut>(
         &self,
-        cycles: u32,
-        mut op: F,
-        mut refresh: R,
+        refreshes: u32,
+        op: F,
+        refresh: R,
     ) -> Result<T, E>
     where
         F: FnMut(Attempt) -> Fut,
@@ -189,27 +163,6 @@ impl<B: Backoff, O, S> Retry<B, O, S> {
         S: Sleeper,
         E: Debug,
     {
-        self.begin::<E>();
-        let mut cycle = 1;
-        let mut state = CallState::new();
-        loop {
-            let error = match op(state.attempt(self)).await {
-                Ok(value) => return Ok(value),
-                Err(error) => error,
-            };
-            match state.step(self, &error, || self.sleeper.now()) {
-                Step::Retry(wait) => crate::sleep::wait(&self.sleeper, wait).await,
-                Step::GiveUp(_) if cycle < cycles => {
-                    cycle += 1;
-                    refresh(&error).await;
-                    state.next_cycle();
-                }
-                Step::GiveUp(reason) => {
-                    state.give_up(self, &error, reason);
-                    return Err(error);
-                }
-                Step::Return => return Err(error),
-            }
-        }
+        run::run_async_fn(self, None, op, run::no_step(), refreshes, Some(refresh)).await
     }
 }

@@ -104,7 +104,7 @@ impl<B: Backoff, O: Fn(&RedisError) -> bool, S> BlockingRetryingConnection<B, O,
         let policy = self.policy.for_call(on, request.callable);
         let declared = declared(request);
         if !declared.is_done() {
-            declared.declare::<RedisError, _, _, _>(&policy);
+            declared.declare::<RedisError, _, _, _, _>(&policy);
         }
         let target = &self.target;
         let slot = RefCell::new((&mut self.connection, &mut self.connects));

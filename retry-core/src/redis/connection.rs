@@ -297,7 +297,7 @@ where
         let policy = shared.policy.for_call(on, request.callable);
         let declared = declared(request);
         if !declared.is_done() {
-            declared.declare::<RedisError, _, _, _>(&policy);
+            declared.declare::<RedisError, _, _, _, _>(&policy);
         }
         let failed = |error: &RedisError, generation: u64| {
             if needs_reconnect(error) {
@@ -326,7 +326,7 @@ where
             shared.forget();
             std::future::ready(())
         };
-        let result = policy.continue_async_with_refresh(shared.target.max_refreshes(), first, attempt, refresh).await;
+        let result = policy.continue_with_refresh_async(shared.target.max_refreshes(), first, attempt, refresh).await;
         result.map_err(|last| record.finish(last))
     }
 }

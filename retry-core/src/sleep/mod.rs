@@ -124,6 +124,17 @@ pub trait BlockingSleeper {
     }
 }
 
+/// A reference to a blocking sleeper is one: [`Retry::blocking_sleeper(&clock)`](crate::Retry::blocking_sleeper)
+/// lends the clock to the policy, and the test reads it afterwards.
+impl<T: BlockingSleeper + ?Sized> BlockingSleeper for &T {
+    fn sleep(&self, wait: Duration) {
+        (**self).sleep(wait);
+    }
+    fn now(&self) -> Instant {
+        (**self).now()
+    }
+}
+
 /// Blocks the current thread with `std::thread::sleep`.
 ///
 /// ```

@@ -39,7 +39,7 @@ impl LiveGuards {
 ///
 /// When off, every retrying call makes exactly one attempt: no wait, no hook, no
 /// metric. Tests that exercise failure paths use this to fail fast.
-/// [`Scoped`](super::Scoped) does the same for one thread or task only.
+/// [`Scoped`](crate::Scoped) does the same for one thread or task only.
 ///
 /// ```
 /// use retry_core::{is_active, set_active};
@@ -154,7 +154,7 @@ impl Drop for TestingGuard {
 /// testing mode is off again, as it was before the first. Dropping a guard
 /// therefore withdraws its own mode, not whatever was in force when it was set,
 /// so two tests that each hold a guard cannot leave testing mode on by ending
-/// in the "wrong" order. ([`Scoped`](super::Scoped) keeps such tests apart
+/// in the "wrong" order. ([`Scoped`](crate::Scoped) keeps such tests apart
 /// altogether.)
 ///
 /// ```

@@ -1,16 +1,17 @@
 //! Global switches: retrying on or off, and testing mode.
 //!
 //! The switches are read only after a failure, never on the success path, with one
-//! atomic load each (plus a thread-local read for [scoped](Scoped) overrides).
+//! atomic load each (plus a thread-local read for [scoped](crate::Scoped) overrides).
 //! Setting them and dropping their guards is where the bookkeeping goes (a lock
-//! for [`set_testing`], a thread-local list for [`Scoped`]), so that guards can
+//! for [`set_testing`](crate::set_testing), a thread-local list for [`Scoped`](crate::Scoped)), so that guards can
 //! be dropped in any order. `set_active` is a plain store and has no guard.
 
-mod global;
-mod scoped;
+pub(crate) mod global;
+pub(crate) mod scoped;
 
-pub use global::{TestMode, TestingGuard, is_active, is_testing, set_active, set_testing, testing};
-pub use scoped::{Scoped, ScopedFuture, ScopedGuard};
+pub(crate) use global::TestMode;
+pub use global::TestingGuard;
+pub use scoped::{ScopedFuture, ScopedGuard};
 
 /// The switches in force for one failure: scoped overrides over global values.
 #[derive(Clone, Copy, Debug)]

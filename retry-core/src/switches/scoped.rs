@@ -67,7 +67,7 @@ pub(crate) fn current() -> Overrides {
 /// # }
 /// ```
 ///
-/// [`set_active`]: super::set_active
+/// [`set_active`]: crate::set_active
 #[derive(Clone, Copy, Debug, Default)]
 #[must_use]
 pub struct Scoped {
@@ -178,7 +178,7 @@ impl<F: Future> Future for ScopedFuture<F> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::switches::{is_active, testing};
+    use crate::{is_active, testing};
 
     #[test]
     fn nested_scopes_layer_and_restore() {

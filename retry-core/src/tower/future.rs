@@ -1,8 +1,9 @@
 use super::{Classify, CloneRequest, Described, Failure};
 use crate::backoff::Backoff;
 use crate::engine::{CallState, Step};
+use crate::matching::Unset;
 use crate::sleep::Sleeper;
-use crate::{Decision, Retry, Unset, sleep};
+use crate::{Decision, Retry, sleep};
 use pin_project_lite::pin_project;
 use std::fmt;
 use std::future::Future;

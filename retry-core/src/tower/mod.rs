@@ -70,7 +70,8 @@ mod future;
 pub use future::ResponseFuture;
 
 use crate::matching::RetryOn;
-use crate::{Decision, Retry, Unset};
+use crate::matching::Unset;
+use crate::{Decision, Retry};
 use std::fmt;
 use std::ops::Deref;
 use std::sync::Arc;
