@@ -6,12 +6,14 @@
 //!
 //! - [`redis_store`]: writes to a standalone Redis that survive a server restart,
 //!   with valkey-py's standalone retry settings on retry-core's retrying connection.
+//! - [`replicated_writes`]: `SET` + `WAIT 1` from several tasks, for the failover tests.
 //! - [`sentinel`]: replicated writes that ride out a Sentinel failover with a
 //!   two-level retry (reconnect with backoff; then ask the sentinel for the master).
 
 #![forbid(unsafe_code)]
 
 pub mod redis_store;
+pub mod replicated_writes;
 pub mod sentinel;
 
 use std::time::Duration;

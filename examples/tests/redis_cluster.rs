@@ -11,6 +11,7 @@
 //! Skips with a loud message where redis-server or redis-cli is not installed
 //! (fails in CI).
 
+use examples::replicated_writes::{join_writers, spawn_writers};
 use redis::AsyncCommands;
 use redis::cluster::ClusterClientBuilder;
 use retry_core::Retry;
@@ -25,21 +26,6 @@ const TASKS: usize = 4;
 const WRITES_PER_TASK: usize = 150;
 /// The master is killed once this many writes are acknowledged.
 const KILL_AFTER: usize = 150;
-/// Far more than any single write needs; only a hang would reach it.
-const HANG_GUARD: Duration = Duration::from_secs(120);
-
-/// SET, then WAIT until a replica has it; a write that no replica confirmed
-/// (the promoted master has none until the old one rejoins) is written again.
-async fn replicated_set(con: &mut RetryingConnection, key: &str, value: usize) -> redis::RedisResult<Duration> {
-    let started = Instant::now();
-    loop {
-        let _: () = con.set(key, value).await?;
-        let replicas: i64 = redis::cmd("WAIT").arg(1).arg(200).query_async(con).await?;
-        if replicas >= 1 {
-            return Ok(started.elapsed());
-        }
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn writes_go_on_after_a_master_is_killed_and_none_acknowledged_is_lost() {
@@ -64,27 +50,7 @@ async fn writes_go_on_after_a_master_is_killed_and_none_acknowledged_is_lost() {
     let victim = cluster.master_for_key("task0:key0").expect("master of task0:key0");
 
     let acked = Arc::new(AtomicUsize::new(0));
-    let writers: Vec<_> = (0..TASKS)
-        .map(|task| {
-            let mut con = con.clone();
-            let acked = Arc::clone(&acked);
-            tokio::spawn(async move {
-                let mut longest = Duration::ZERO;
-                let mut acknowledged = Vec::new();
-                for i in 0..WRITES_PER_TASK {
-                    let key = format!("task{task}:key{i}");
-                    match tokio::time::timeout(HANG_GUARD, replicated_set(&mut con, &key, i)).await {
-                        Ok(Ok(took)) => longest = longest.max(took),
-                        Ok(Err(e)) => panic!("a write gave up: {e}"),
-                        Err(_) => panic!("a write hung for {HANG_GUARD:?}"),
-                    }
-                    acknowledged.push((key, i));
-                    acked.fetch_add(1, Ordering::SeqCst);
-                }
-                (acknowledged, longest)
-            })
-        })
-        .collect();
+    let writers = spawn_writers(&con, TASKS, WRITES_PER_TASK, "key", &acked);
 
     while acked.load(Ordering::SeqCst) < KILL_AFTER {
         tokio::time::sleep(Duration::from_millis(1)).await;
@@ -104,13 +70,7 @@ async fn writes_go_on_after_a_master_is_killed_and_none_acknowledged_is_lost() {
     .await
     .unwrap();
 
-    let mut acknowledged = Vec::new();
-    let mut longest = Duration::ZERO;
-    for writer in writers {
-        let (written, took) = writer.await.expect("writer task");
-        acknowledged.extend(written);
-        longest = longest.max(took);
-    }
+    let (acknowledged, longest) = join_writers(writers).await;
     assert_eq!(acknowledged.len(), TASKS * WRITES_PER_TASK, "every write was acknowledged");
 
     let mut check = con.clone();

@@ -10,6 +10,7 @@
 //! Skips with a loud message where redis-server or redis-sentinel is not
 //! installed (fails in CI).
 
+use examples::replicated_writes::{join_writers, spawn_writers};
 use redis::AsyncCommands;
 use retry_core::Retry;
 use retry_core::redis::{RetryingConnection, Target, is_retryable};
@@ -21,18 +22,6 @@ use testkit::redis::{SENTINEL, SERVER, SentinelConfig, SentinelGroup};
 const TASKS: usize = 4;
 const WRITES_PER_TASK: usize = 100;
 const KILL_AFTER: usize = 100;
-const HANG_GUARD: Duration = Duration::from_secs(120);
-
-async fn replicated_set(con: &mut RetryingConnection, key: &str, value: usize) -> redis::RedisResult<Duration> {
-    let started = Instant::now();
-    loop {
-        let _: () = con.set(key, value).await?;
-        let replicas: i64 = redis::cmd("WAIT").arg(1).arg(200).query_async(con).await?;
-        if replicas >= 1 {
-            return Ok(started.elapsed());
-        }
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn writes_follow_a_sentinel_failover_and_none_acknowledged_is_lost() {
@@ -59,27 +48,7 @@ async fn writes_follow_a_sentinel_failover_and_none_acknowledged_is_lost() {
     let con = RetryingConnection::with_policy(target, policy);
 
     let acked = Arc::new(AtomicUsize::new(0));
-    let writers: Vec<_> = (0..TASKS)
-        .map(|task| {
-            let mut con = con.clone();
-            let acked = Arc::clone(&acked);
-            tokio::spawn(async move {
-                let mut longest = Duration::ZERO;
-                let mut acknowledged = Vec::new();
-                for i in 0..WRITES_PER_TASK {
-                    let key = format!("task{task}:order{i}");
-                    match tokio::time::timeout(HANG_GUARD, replicated_set(&mut con, &key, i)).await {
-                        Ok(Ok(took)) => longest = longest.max(took),
-                        Ok(Err(e)) => panic!("a write gave up: {e}"),
-                        Err(_) => panic!("a write hung for {HANG_GUARD:?}"),
-                    }
-                    acknowledged.push((key, i));
-                    acked.fetch_add(1, Ordering::SeqCst);
-                }
-                (acknowledged, longest)
-            })
-        })
-        .collect();
+    let writers = spawn_writers(&con, TASKS, WRITES_PER_TASK, "order", &acked);
 
     while acked.load(Ordering::SeqCst) < KILL_AFTER {
         tokio::time::sleep(Duration::from_millis(1)).await;
@@ -99,13 +68,7 @@ async fn writes_follow_a_sentinel_failover_and_none_acknowledged_is_lost() {
     .await
     .unwrap();
 
-    let mut acknowledged = Vec::new();
-    let mut longest = Duration::ZERO;
-    for writer in writers {
-        let (written, took) = writer.await.expect("writer task");
-        acknowledged.extend(written);
-        longest = longest.max(took);
-    }
+    let (acknowledged, longest) = join_writers(writers).await;
     assert_eq!(acknowledged.len(), TASKS * WRITES_PER_TASK, "every write was acknowledged");
     assert_eq!(promoted, replica.port(), "the sentinel promoted the replica");
 
