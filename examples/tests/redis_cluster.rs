@@ -27,6 +27,27 @@ const WRITES_PER_TASK: usize = 150;
 /// The master is killed once this many writes are acknowledged.
 const KILL_AFTER: usize = 150;
 
+/// The cluster's nodes, with short connect and reply timeouts.
+fn target(cluster: &RedisCluster) -> Target {
+    let builder = ClusterClientBuilder::new(cluster.urls())
+        .connection_timeout(Duration::from_millis(500))
+        .response_timeout(Duration::from_secs(1));
+    Target::cluster(builder).expect("cluster client")
+}
+
+/// Patient enough to outlast a failover (about 2 s), quick between attempts.
+fn policy() -> retry_core::Policy<redis::RedisError> {
+    Retry::builder()
+        .attempts(20)
+        .timeout(Duration::from_secs(10))
+        .wait_initial(Duration::from_millis(20))
+        .wait_max(Duration::from_millis(500))
+        .wait_jitter(Duration::from_millis(20))
+        .build()
+        .expect("valid policy")
+        .on(is_retryable)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn writes_go_on_after_a_master_is_killed_and_none_acknowledged_is_lost() {
     testkit::require_binaries!(SERVER, CLI);
@@ -34,19 +55,7 @@ async fn writes_go_on_after_a_master_is_killed_and_none_acknowledged_is_lost() {
     let cluster = tokio::task::spawn_blocking(RedisCluster::start).await.unwrap().expect("start the cluster");
     println!("cluster of 6 nodes ready in {:.2?}", setup.elapsed());
 
-    let builder = ClusterClientBuilder::new(cluster.urls())
-        .connection_timeout(Duration::from_millis(500))
-        .response_timeout(Duration::from_secs(1));
-    let policy = Retry::builder()
-        .attempts(20)
-        .timeout(Duration::from_secs(10))
-        .wait_initial(Duration::from_millis(20))
-        .wait_max(Duration::from_millis(500))
-        .wait_jitter(Duration::from_millis(20))
-        .build()
-        .unwrap()
-        .on(is_retryable as fn(&redis::RedisError) -> bool);
-    let con = RetryingConnection::with_policy(Target::cluster(builder).expect("cluster client"), policy);
+    let con = RetryingConnection::with_policy(target(&cluster), policy());
     let victim = cluster.master_for_key("task0:key0").expect("master of task0:key0");
 
     let acked = Arc::new(AtomicUsize::new(0));
@@ -103,18 +112,7 @@ fn the_blocking_connection_rides_out_a_master_kill() {
     use retry_core::redis::BlockingRetryingConnection;
     const WRITES: usize = 200;
     let mut cluster = RedisCluster::start().expect("start the cluster");
-    let builder = ClusterClientBuilder::new(cluster.urls())
-        .connection_timeout(Duration::from_millis(500))
-        .response_timeout(Duration::from_secs(1));
-    let policy = Retry::builder()
-        .attempts(20)
-        .timeout(Duration::from_secs(10))
-        .wait_initial(Duration::from_millis(20))
-        .wait_max(Duration::from_millis(500))
-        .build()
-        .unwrap()
-        .on(is_retryable as fn(&redis::RedisError) -> bool);
-    let mut con = BlockingRetryingConnection::with_policy(Target::cluster(builder).unwrap(), policy);
+    let mut con = BlockingRetryingConnection::with_policy(target(&cluster), policy());
     let victim = cluster.master_for_key("sync:0").unwrap();
     let mut restarted = false;
     for i in 0..WRITES {

@@ -303,12 +303,8 @@ impl RedisServer {
     }
 
     fn spawn_and_wait(&mut self) -> io::Result<()> {
-        let dir = self.dir.path();
-        let mut command = Command::new(SERVER);
+        let mut command = server_command(self.port, self.dir.path());
         command
-            .current_dir(dir)
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--daemonize", "no"])
-            .args(["--dir", &dir.to_string_lossy(), "--logfile", "redis.log"])
             // Every acknowledged write survives SIGKILL.
             .args(["--save", "", "--appendonly", "yes", "--appendfsync", "always"])
             // Replicas sync at once, without writing a dump file.
@@ -532,6 +528,19 @@ pub fn master_port_from(sentinel_port: u16, name: &str) -> RedisResult<u16> {
         redis::cmd("SENTINEL").arg("get-master-addr-by-name").arg(name).query(&mut admin_connection(sentinel_port)?)?;
     addr.map(|(_, port)| port)
         .ok_or_else(|| (redis::ErrorKind::MasterNameNotFoundBySentinel, "the sentinel does not know the master").into())
+}
+
+/// A `redis-server` on `127.0.0.1:port`, in the foreground, with its data and
+/// its log (`redis.log`) in `dir`: what every server and cluster node shares.
+pub(crate) fn server_command(port: u16, dir: &Path) -> Command {
+    let mut command = Command::new(SERVER);
+    command.current_dir(dir).args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--daemonize", "no"]).args([
+        "--dir",
+        &dir.to_string_lossy(),
+        "--logfile",
+        "redis.log",
+    ]);
+    command
 }
 
 /// `redis://127.0.0.1:port/`.

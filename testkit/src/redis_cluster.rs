@@ -35,7 +35,7 @@
 //! ```
 
 use crate::net::{LOOPBACK, free_port};
-use crate::redis::{CLI, SERVER, admin_connection, info_field, tail, url, wait_ready};
+use crate::redis::{CLI, SERVER, admin_connection, info_field, server_command, tail, url, wait_ready};
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::fs::File;
@@ -480,12 +480,8 @@ struct Node {
 
 impl Node {
     fn spawn(&mut self) -> io::Result<()> {
-        let dir = self.dir.path();
-        let mut command = Command::new(SERVER);
+        let mut command = server_command(self.port, self.dir.path());
         command
-            .current_dir(dir)
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--daemonize", "no"])
-            .args(["--dir", &dir.to_string_lossy(), "--logfile", "redis.log"])
             .args(["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"])
             .args(["--cluster-node-timeout", &NODE_TIMEOUT_MS.to_string()])
             // A replica can always be promoted, however long it was cut off.
