@@ -109,6 +109,7 @@ for lib in ours backon ours_async; do
     per=$(awk -v a="$a" -v b="$b" -v n=$((n1 * 9)) 'BEGIN { printf "%.1f", (b - a) / n }')
     printf '| %s | %s |\n' "$lib" "$per"
 done
+printf '| jitter_draw (one default wait, drawn) | %s |\n' "$(per_call jitter_draw)"
 
 tower_table
 redis_table

@@ -1,13 +1,17 @@
 //! The random source behind jitter.
 
+use rand::{RngExt, SeedableRng};
+use rand_xoshiro::SplitMix64;
 use std::cell::Cell;
 use std::hash::{BuildHasher, Hasher, RandomState};
 use std::time::Duration;
 
-/// A small, seedable pseudo-random source (SplitMix64) used to draw jitter.
+/// A small, seedable pseudo-random source used to draw jitter: rand's SplitMix64
+/// generator, sampled with rand's uniform distributions.
 ///
-/// Jitter needs spread, not secrecy, so a tiny generator that can be pinned to a
-/// seed beats a dependency: tests seed it to make a schedule exact.
+/// Jitter needs spread, not secrecy. SplitMix64 is the generator of the rand
+/// family whose whole state is 8 bytes, which every retrying future carries
+/// (rand's `SmallRng` keeps 32); tests seed it to make a schedule exact.
 ///
 /// ```
 /// use retry_core::backoff::Rng;
@@ -21,17 +25,19 @@ use std::time::Duration;
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rng {
-    state: u64,
+    inner: SplitMix64,
 }
 
 impl Rng {
     /// A generator that always produces the same sequence for the same seed.
-    pub const fn seeded(seed: u64) -> Self {
-        Self { state: seed }
+    #[must_use]
+    pub fn seeded(seed: u64) -> Self {
+        Self { inner: SplitMix64::seed_from_u64(seed) }
     }
 
     /// A generator seeded from the process's hash randomness and a per-thread
     /// counter, so that two calls never share a sequence.
+    #[must_use]
     pub fn from_entropy() -> Self {
         thread_local! {
             static CALLS: Cell<u64> = const { Cell::new(0) };
@@ -46,38 +52,35 @@ impl Rng {
         Self::seeded(hasher.finish())
     }
 
-    /// The whole state: `Rng::seeded(rng.state())` continues the same sequence.
-    pub(crate) const fn state(&self) -> u64 {
-        self.state
+    /// The whole state: `Rng::seeded(rng.state())` continues the same sequence
+    /// (SplitMix64's seed is its state).
+    pub(crate) fn state(&self) -> u64 {
+        u64::from_le_bytes(self.inner.state())
     }
 
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        rand::Rng::next_u64(&mut self.inner)
     }
 
     /// A uniform number in `[0, 1)`.
     pub fn next_f64(&mut self) -> f64 {
-        // The top 53 bits fill an f64 mantissa exactly.
-        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+        self.inner.random()
     }
 
     /// A uniform duration in `[0, max]`, to the nanosecond.
     pub fn duration_up_to(&mut self, max: Duration) -> Duration {
         let nanos = max.as_nanos();
         if nanos == 0 {
+            // No jitter is common (tests, `wait_jitter = 0`): it moves no state.
             return Duration::ZERO;
         }
-        // Multiply-shift maps 64 random bits r onto [0, nanos]: (r * span) >> 64.
-        // span can need 95 bits, so the product is split at bit 64 to stay in u128.
-        let r = u128::from(self.next_u64());
-        let span = nanos + 1;
-        let scaled = r * (span >> 64) + ((r * (span & u128::from(u64::MAX))) >> 64);
-        duration_from_nanos(scaled)
+        // Up to 584 years fit in a u64, whose sampling is one widening multiply.
+        let drawn = match u64::try_from(nanos) {
+            Ok(nanos) => u128::from(self.inner.random_range(0..=nanos)),
+            Err(_) => self.inner.random_range(0..=nanos),
+        };
+        duration_from_nanos(drawn)
     }
 
     /// A uniform duration in `[low, high]` (or `low` if `high < low`).
@@ -95,6 +98,49 @@ fn duration_from_nanos(nanos: u128) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn draws_are_rands_splitmix64_and_uniform_sampling() {
+        for seed in [0, 1, 7, u64::MAX] {
+            let mut ours = Rng::seeded(seed);
+            let mut rands = SplitMix64::seed_from_u64(seed);
+            assert_eq!(ours.next_u64(), rand::Rng::next_u64(&mut rands));
+            assert_eq!(ours.next_f64(), rands.random::<f64>());
+            let max = Duration::from_millis(1500);
+            let nanos = u64::try_from(max.as_nanos()).unwrap();
+            assert_eq!(ours.duration_up_to(max), Duration::from_nanos(rands.random_range(0..=nanos)));
+            assert_eq!(ours.state(), u64::from_le_bytes(rands.state()));
+        }
+    }
+
+    #[test]
+    fn the_state_continues_the_sequence() {
+        let mut a = Rng::seeded(9);
+        a.next_u64();
+        let mut b = Rng::seeded(a.state());
+        assert_eq!(a.next_u64(), b.next_u64());
+    }
+
+    #[test]
+    fn zero_jitter_draws_nothing() {
+        let mut r = Rng::seeded(5);
+        assert_eq!(r.duration_up_to(Duration::ZERO), Duration::ZERO);
+        assert_eq!(r, Rng::seeded(5));
+    }
+
+    #[test]
+    fn durations_cover_their_range_evenly() {
+        let mut r = Rng::seeded(12);
+        let max = Duration::from_secs(1);
+        let mut buckets = [0u32; 10];
+        for _ in 0..10_000 {
+            let d = r.duration_up_to(max);
+            assert!(d <= max);
+            buckets[((d.as_secs_f64() * 10.0) as usize).min(9)] += 1;
+        }
+        // Each tenth expects 1,000; 5 standard deviations is about 150.
+        assert!(buckets.iter().all(|&n| (850..=1150).contains(&n)), "{buckets:?}");
+    }
 
     #[test]
     fn same_seed_same_sequence_different_seed_different_sequence() {

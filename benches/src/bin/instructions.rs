@@ -16,7 +16,10 @@
 //! `ours_tower`: one call of an always-ready service with no layer, under tower's
 //! `retry::Retry`, under `retry_core::tower::RetryLayer` (`ours_tower`: `new`, an
 //! `Arc`'d policy; `ours_static_tower`: `from_static`); `tower_budget_tower`,
-//! `ours_budget_tower`: the same with a retry budget on both sides.
+//! `ours_budget_tower`: the same with a retry budget on both sides;
+//! `jitter_draw`: one wait of the default backoff (retry 3, 1 s of jitter), drawn
+//! from a seeded `backoff::Rng`: what drawing jitter costs a retry outside testing
+//! mode.
 
 use retry_benches::tower::{
     BudgetedRetryErrors, Double, OursArc, OursStatic, RetryErrors, call_ours, call_ours_static, call_plain, call_tower,
@@ -28,6 +31,7 @@ use retry_benches::{
     plain_async_ready_unfolded, plain_call_sync, plain_pure_sync, plain_sync, poll_once, run_flaky, testing_mode,
     tokio_retry2_async,
 };
+use retry_core::backoff::{Backoff, DefaultBackoff, Rng};
 use std::cell::RefCell;
 use std::hint::black_box;
 use std::process::ExitCode;
@@ -39,6 +43,7 @@ thread_local! {
     static TOWER_OURS_STATIC: RefCell<OursStatic> = RefCell::new(ours_static());
     static TOWER_BUDGETED: RefCell<tower::retry::Retry<BudgetedRetryErrors, Double>> = RefCell::new(tower_budgeted());
     static TOWER_OURS_BUDGETED: RefCell<OursArc> = RefCell::new(ours_budgeted());
+    static JITTER: RefCell<Rng> = RefCell::new(Rng::seeded(1));
     static RUNTIME: tokio::runtime::Runtime =
         tokio::runtime::Builder::new_current_thread().enable_time().build().expect("a tokio runtime");
 }
@@ -47,6 +52,12 @@ thread_local! {
 fn run_flaky_async(fail: u32) -> Result<u64, retry_benches::Transient> {
     let calls = std::cell::Cell::new(0);
     RUNTIME.with(|runtime| runtime.block_on(ours_flaky_async(black_box(&calls), black_box(fail)))).map(u64::from)
+}
+
+/// One wait of the default backoff, in nanoseconds.
+fn draw_jitter(rng: &mut Rng) -> u64 {
+    let wait = black_box(DefaultBackoff::default()).wait(black_box(3), std::time::Duration::ZERO, rng);
+    u64::try_from(wait.as_nanos()).unwrap_or(u64::MAX)
 }
 
 fn main() -> ExitCode {
@@ -84,6 +95,7 @@ fn main() -> ExitCode {
         "ours_static_tower" => |x| Ok(TOWER_OURS_STATIC.with_borrow_mut(|s| call_ours_static(s, x))),
         "tower_budget_tower" => |x| Ok(TOWER_BUDGETED.with_borrow_mut(|s| call_tower_budgeted(s, x))),
         "ours_budget_tower" => |x| Ok(TOWER_OURS_BUDGETED.with_borrow_mut(|s| call_ours(s, x))),
+        "jitter_draw" => |x| Ok(JITTER.with_borrow_mut(draw_jitter) ^ x),
         other => {
             eprintln!("unknown subject {other}");
             return ExitCode::FAILURE;
