@@ -12,7 +12,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use retry_core::backoff::DefaultBackoff;
 use retry_core::idempotency::Idempotency;
-use retry_core::tower::http::{HttpClassifier, clone_request};
+use retry_core::tower::http::{EarlierAttemptMayHaveBeenApplied, HttpClassifier, clone_request};
 use retry_core::tower::{ResponseFuture, RetryLayer};
 use retry_core::{Retry, matching::Unset};
 use std::sync::Arc;
@@ -142,6 +142,38 @@ async fn a_post_marked_idempotent_is_retried_after_a_mid_response_close() {
     let response = client.ready().await.unwrap().call(marked).await.unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(server.requests(), 2);
+}
+
+#[tokio::test]
+async fn the_response_says_when_an_earlier_attempt_may_have_been_applied() {
+    let waits = Recorder::default();
+    let mut client = client("tower_tests::earlier_applied", &waits);
+    let marked =
+        |response: &Response<Incoming>| response.extensions().get::<EarlierAttemptMayHaveBeenApplied>().copied();
+
+    // A PUT that timed out at the gateway may have been applied, then the retry
+    // got a final 500: the caller learns that the first one may have taken effect.
+    let server = FlakyServer::start([Step::status(504), Step::status(500)]).unwrap();
+    let response = client.ready().await.unwrap().call(request(Method::PUT, &server.url("/k"))).await.unwrap();
+    assert_eq!(response.status(), 500);
+    assert_eq!(marked(&response), Some(EarlierAttemptMayHaveBeenApplied { attempts: 2 }));
+
+    // The same after a connection closed mid-response, and whatever the last answer.
+    let server = FlakyServer::start([Step::Reset, Step::CloseMidResponse]).unwrap();
+    let response = client.ready().await.unwrap().call(request(Method::PUT, &server.url("/k"))).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(marked(&response), Some(EarlierAttemptMayHaveBeenApplied { attempts: 3 }));
+
+    // Refusals with Retry-After were surely not applied: no mark.
+    let server = FlakyServer::start([Step::unavailable(Some(0)), Step::status(500)]).unwrap();
+    let response = client.ready().await.unwrap().call(request(Method::PUT, &server.url("/k"))).await.unwrap();
+    assert_eq!(response.status(), 500);
+    assert_eq!(marked(&response), None);
+
+    // Nor on a call made once.
+    let server = FlakyServer::start([Step::status(504)]).unwrap();
+    let response = client.ready().await.unwrap().call(request(Method::POST, &server.url("/orders"))).await.unwrap();
+    assert_eq!((response.status().as_u16(), marked(&response)), (504, None));
 }
 
 #[tokio::test]

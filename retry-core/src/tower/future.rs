@@ -1,6 +1,7 @@
 use super::{Classify, CloneRequest, Described, Failure};
 use crate::backoff::Backoff;
 use crate::engine::{CallState, Step};
+use crate::idempotency::Applied;
 use crate::matching::Unset;
 use crate::sleep::Sleeper;
 use crate::{Decision, Retry, sleep};
@@ -65,7 +66,7 @@ pin_project! {
         // failure, so that the success path moves a future of a few words. Dropped
         // by hand (below), so that the success path's drop is one test, not a
         // call to the box's drop glue.
-        retrying: ManuallyDrop<Option<Pin<Box<Retrying<W>>>>>,
+        retrying: ManuallyDrop<RetrySlot<W, Svc::Future>>,
         #[pin]
         stage: Stage<Svc::Future>,
     }
@@ -90,19 +91,32 @@ fn drop_retrying<T>(retrying: T) {
 }
 
 pin_project! {
-    struct Retrying<W> {
+    struct Retrying<W, F> {
         state: CallState,
+        // An attempt that was retried may have been applied: the outcome handed
+        // to the caller is marked (`Classify::mark_earlier_applied`).
+        earlier_maybe_applied: bool,
         // `None`: a zero wait, skipped.
         #[pin]
         sleep: Option<W>,
+        // A retry's attempt: here, not in `Stage`, so that the first attempt's
+        // future keeps the layout (and the success path the instructions) it had.
+        #[pin]
+        retry: Option<F>,
     }
 }
+
+/// A call's retry state: `None` until its first failure.
+type RetrySlot<W, F> = Option<Pin<Box<Retrying<W, F>>>>;
 
 pin_project! {
     #[project = StageProj]
     enum Stage<F> {
-        // An attempt is running.
+        // The first attempt is running: `poll` settles it inline.
         Called { #[pin] future: F },
+        // A retry is running (its future is in `Retrying`): settled out of line,
+        // where its outcome is marked.
+        Retried,
         // Waiting before the next attempt.
         Waiting,
         // Waiting for the service to be ready for the next attempt.
@@ -176,10 +190,19 @@ where
         let mut this = self.project();
         loop {
             match this.stage.as_mut().project() {
-                StageProj::Called { future } => {
+                StageProj::Called { .. } => unreachable!("`poll` settles the first attempt"),
+                StageProj::Retried => {
+                    let Some(retrying) = this.retrying.as_mut() else {
+                        unreachable!("a retry runs after a failure made the call's state")
+                    };
+                    let mut retry = retrying.as_mut().project().retry;
+                    let Some(future) = retry.as_mut().as_pin_mut() else { unreachable!("a retry is running") };
                     let outcome = ready!(future.poll(cx));
+                    retry.set(None);
                     match settle(&**this.policy, &*this.classify, this.copy.as_ref(), this.retrying, outcome) {
-                        ControlFlow::Break(outcome) => return Poll::Ready(outcome),
+                        ControlFlow::Break(outcome) => {
+                            return Poll::Ready(mark(&*this.classify, this.retrying, outcome));
+                        }
                         ControlFlow::Continue(()) => this.stage.set(Stage::Waiting),
                     }
                 }
@@ -191,7 +214,7 @@ where
                 }
                 StageProj::Readying => {
                     if let Err(error) = ready!(this.service.poll_ready(cx)) {
-                        return Poll::Ready(Err(error));
+                        return Poll::Ready(mark(&*this.classify, this.retrying, Err(error)));
                     }
                     let Some(request) = this.copy.take() else {
                         unreachable!("a retry is only scheduled with a copy of the request")
@@ -199,7 +222,11 @@ where
                     // The copy for the attempt after this one, made before it is sent.
                     *this.copy = this.copier.clone_request(&request);
                     let future = this.service.call(request);
-                    this.stage.set(Stage::Called { future });
+                    let Some(retrying) = this.retrying.as_mut() else {
+                        unreachable!("a retry is only scheduled after a failure made the call's state")
+                    };
+                    retrying.as_mut().project().retry.set(Some(future));
+                    this.stage.set(Stage::Retried);
                 }
             }
         }
@@ -209,11 +236,11 @@ where
 /// What follows an attempt's outcome: `Break` to hand it to the caller,
 /// `Continue` when a retry was scheduled (the wait started in `retrying`).
 #[inline(always)]
-fn settle<Req, Res, Err, B, S, C>(
+fn settle<Req, Res, Err, B, S, C, F>(
     policy: &Retry<B, Unset, S>,
     classify: &C,
     copy: Option<&Req>,
-    retrying: &mut Option<Pin<Box<Retrying<S::Sleep>>>>,
+    retrying: &mut RetrySlot<S::Sleep, F>,
     outcome: Result<Res, Err>,
 ) -> ControlFlow<Result<Res, Err>>
 where
@@ -230,7 +257,8 @@ where
         return ControlFlow::Break(outcome);
     }
     let described = Described { classify, outcome: &outcome, request: PhantomData::<fn(&Req)> };
-    if schedule(policy, retrying, decision, &described) {
+    let maybe_applied = classify.applied(request, &outcome) == Some(Applied::Maybe);
+    if schedule(policy, retrying, decision, maybe_applied, &described) {
         ControlFlow::Continue(())
     } else {
         ControlFlow::Break(outcome)
@@ -241,17 +269,23 @@ where
 /// the wait and returns `true` when a retry is scheduled.
 #[cold]
 #[inline(never)]
-fn schedule<B: Backoff, S: Sleeper>(
+fn schedule<B: Backoff, S: Sleeper, F>(
     policy: &Retry<B, Unset, S>,
-    retrying: &mut Option<Pin<Box<Retrying<S::Sleep>>>>,
+    retrying: &mut RetrySlot<S::Sleep, F>,
     decision: Decision,
+    maybe_applied: bool,
     outcome: &dyn fmt::Debug,
 ) -> bool {
     let failure = Failure::new(decision, outcome);
-    let retrying =
-        retrying.get_or_insert_with(|| Box::pin(Retrying { state: CallState::new(), sleep: None })).as_mut().project();
+    let retrying = retrying
+        .get_or_insert_with(|| {
+            Box::pin(Retrying { state: CallState::new(), earlier_maybe_applied: false, sleep: None, retry: None })
+        })
+        .as_mut()
+        .project();
     match retrying.state.step(policy, &failure, || policy.sleeper.now()) {
         Step::Retry(wait) => {
+            *retrying.earlier_maybe_applied |= maybe_applied;
             let mut sleep = retrying.sleep;
             sleep.set(sleep::start(&policy.sleeper, wait));
             true
@@ -261,6 +295,22 @@ fn schedule<B: Backoff, S: Sleeper>(
             false
         }
         Step::Return => false,
+    }
+}
+
+/// The outcome handed to the caller after a retry, marked by the classifier when
+/// an attempt it retried may have been applied (spec §9).
+fn mark<Req, Res, Err, C: Classify<Req, Res, Err>, W, F>(
+    classify: &C,
+    retrying: &RetrySlot<W, F>,
+    outcome: Result<Res, Err>,
+) -> Result<Res, Err> {
+    match retrying {
+        Some(retrying) if retrying.earlier_maybe_applied => {
+            let attempts = retrying.state.retries().saturating_add(1);
+            classify.mark_earlier_applied(outcome, attempts)
+        }
+        _ => outcome,
     }
 }
 

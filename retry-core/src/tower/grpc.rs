@@ -29,6 +29,8 @@
 //! [A6]: https://github.com/grpc/proposal/blob/master/A6-client-retries.md
 
 use crate::Decision;
+#[cfg(feature = "http")]
+use crate::idempotency::Applied;
 use std::time::Duration;
 
 /// The metadata key of the server's pushback, in milliseconds.
@@ -140,6 +142,33 @@ where
         }
     }
 
+    /// A transport error by [`http::applied`](super::http::applied); a status by
+    /// its code: `UNAVAILABLE` may have been applied unless the server pushed back
+    /// (it then refused the call), the other codes are final answers.
+    fn applied(&self, _request: &::http::Request<B>, outcome: &Result<::http::Response<RB>, E>) -> Option<Applied> {
+        match outcome {
+            Ok(response) => {
+                let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok());
+                match header("grpc-status").and_then(|code| code.trim().parse::<i32>().ok()) {
+                    Some(UNAVAILABLE | RESOURCE_EXHAUSTED) if header(PUSHBACK).is_some() => Some(Applied::No),
+                    Some(UNAVAILABLE) => Some(Applied::Maybe),
+                    _ => None,
+                }
+            }
+            Err(error) => super::http::applied(error),
+        }
+    }
+
+    /// Puts an [`EarlierAttemptMayHaveBeenApplied`](super::http::EarlierAttemptMayHaveBeenApplied)
+    /// in a response's extensions.
+    fn mark_earlier_applied(
+        &self,
+        outcome: Result<::http::Response<RB>, E>,
+        attempts: u32,
+    ) -> Result<::http::Response<RB>, E> {
+        super::http::mark_response(outcome, attempts)
+    }
+
     /// A response as `gRPC status 14 (grpc-message: ..)`, without its other
     /// headers; an error as its `Debug`.
     fn describe(&self, outcome: &Result<::http::Response<RB>, E>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result
@@ -154,5 +183,39 @@ where
             }
             Err(error) => std::fmt::Debug::fmt(error, f),
         }
+    }
+}
+
+#[cfg(all(test, feature = "http"))]
+mod tests {
+    use super::*;
+    use crate::tower::Classify;
+
+    fn answer(status: &str, pushback: Option<&str>) -> Result<::http::Response<()>, std::io::Error> {
+        let mut response = ::http::Response::builder().header("grpc-status", status);
+        if let Some(ms) = pushback {
+            response = response.header(PUSHBACK, ms);
+        }
+        Ok(response.body(()).unwrap())
+    }
+
+    #[test]
+    fn an_unavailable_answer_may_have_been_applied_unless_the_server_pushed_back() {
+        let request = ::http::Request::new(());
+        let applied = |outcome| GrpcClassifier.applied(&request, &outcome);
+        assert_eq!(applied(answer("14", None)), Some(Applied::Maybe));
+        assert_eq!(applied(answer("14", Some("20"))), Some(Applied::No));
+        assert_eq!(applied(answer("8", Some("20"))), Some(Applied::No));
+        assert_eq!(applied(answer("3", None)), None, "INVALID_ARGUMENT is a final answer");
+        let refused = Err(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
+        assert_eq!(applied(refused), Some(Applied::No));
+    }
+
+    #[test]
+    fn the_mark_goes_into_the_response() {
+        let marked =
+            Classify::<::http::Request<()>, _, _>::mark_earlier_applied(&GrpcClassifier, answer("14", None), 3);
+        let mark = marked.unwrap().extensions().get::<crate::tower::http::EarlierAttemptMayHaveBeenApplied>().copied();
+        assert_eq!(mark.map(|m| m.attempts), Some(3));
     }
 }

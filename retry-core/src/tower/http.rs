@@ -198,6 +198,19 @@ impl<B, RB, E: Error + 'static> Classify<Request<B>, Response<RB>, E> for HttpCl
         decide(request, outcome.as_ref().map_err(|error| error as &(dyn Error + 'static)))
     }
 
+    /// A status by [`status_applied`], an error by [`applied`].
+    fn applied(&self, _request: &Request<B>, outcome: &Result<Response<RB>, E>) -> Option<Applied> {
+        match outcome {
+            Ok(response) => status_applied(response.status(), retry_after(response)),
+            Err(error) => applied(error),
+        }
+    }
+
+    /// Puts an [`EarlierAttemptMayHaveBeenApplied`] in a response's extensions.
+    fn mark_earlier_applied(&self, outcome: Result<Response<RB>, E>, attempts: u32) -> Result<Response<RB>, E> {
+        mark_response(outcome, attempts)
+    }
+
     /// A response as `HTTP 503 Service Unavailable (Retry-After: 1s)`, without
     /// its headers; an error as its `Debug`.
     fn describe(&self, outcome: &Result<Response<RB>, E>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result
@@ -207,6 +220,38 @@ impl<B, RB, E: Error + 'static> Classify<Request<B>, Response<RB>, E> for HttpCl
     {
         describe_response(outcome.as_ref().map_err(|error| error as &dyn std::fmt::Debug), f)
     }
+}
+
+/// In the extensions of the response a call through the layer returns, when an
+/// attempt before the last may have been applied by the server: a `PUT` that
+/// timed out (`504`, or a connection closed mid-response) then was sent again,
+/// whatever the last attempt's answer. Put there by [`HttpClassifier`] and
+/// [`GrpcClassifier`](super::grpc::GrpcClassifier); an error is the client's own
+/// type and carries no mark.
+///
+/// ```
+/// use retry_core::tower::Classify;
+/// use retry_core::tower::http::{EarlierAttemptMayHaveBeenApplied, HttpClassifier};
+///
+/// let last: Result<_, std::io::Error> = Ok(http::Response::builder().status(500).body(()).unwrap());
+/// let marked = Classify::<http::Request<()>, _, _>::mark_earlier_applied(&HttpClassifier, last, 2).unwrap();
+/// assert_eq!(
+///     marked.extensions().get::<EarlierAttemptMayHaveBeenApplied>(),
+///     Some(&EarlierAttemptMayHaveBeenApplied { attempts: 2 })
+/// );
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EarlierAttemptMayHaveBeenApplied {
+    /// The attempts the call made, the last one included.
+    pub attempts: u32,
+}
+
+/// `outcome` with an [`EarlierAttemptMayHaveBeenApplied`] in its response's extensions.
+pub(crate) fn mark_response<RB, E>(outcome: Result<Response<RB>, E>, attempts: u32) -> Result<Response<RB>, E> {
+    outcome.map(|mut response| {
+        response.extensions_mut().insert(EarlierAttemptMayHaveBeenApplied { attempts });
+        response
+    })
 }
 
 /// A response by its status and `Retry-After`; an error by its `Debug`.

@@ -69,6 +69,7 @@ mod future;
 
 pub use future::ResponseFuture;
 
+use crate::idempotency::Applied;
 use crate::matching::RetryOn;
 use crate::matching::Unset;
 use crate::{Decision, Retry};
@@ -121,6 +122,38 @@ pub trait Classify<Req, Res, Err> {
         Err: fmt::Debug,
     {
         fmt::Debug::fmt(outcome, f)
+    }
+
+    /// Whether a failed attempt may have been applied by the server
+    /// ([`Applied::Maybe`]: a timeout, a connection closed mid-response, a 504), was
+    /// surely not ([`Applied::No`]), or `None`: the classifier cannot tell, which
+    /// is the default. The layer asks it of each attempt it retries, so that the
+    /// outcome the caller gets can say that an earlier attempt may have been
+    /// applied ([`mark_earlier_applied`](Self::mark_earlier_applied)).
+    ///
+    /// ```
+    /// use retry_core::idempotency::Applied;
+    /// use retry_core::tower::{Classify, http::HttpClassifier};
+    ///
+    /// let put = http::Request::put("/k").body(()).unwrap();
+    /// let timeout = http::Response::builder().status(504).body(()).unwrap();
+    /// let outcome: Result<_, std::io::Error> = Ok(timeout);
+    /// assert_eq!(HttpClassifier.applied(&put, &outcome), Some(Applied::Maybe));
+    /// ```
+    fn applied(&self, request: &Req, outcome: &Result<Res, Err>) -> Option<Applied> {
+        let _ = (request, outcome);
+        None
+    }
+
+    /// The outcome handed to the caller after `attempts` attempts, at least one
+    /// of which, before the last, may have been applied ([`applied`](Self::applied)):
+    /// marked so that the caller can tell. The default hands it back unchanged;
+    /// the HTTP and gRPC classifiers put an `EarlierAttemptMayHaveBeenApplied`
+    /// (`tower::http`, feature `http`) in a response's extensions. An error is the inner service's own type, and
+    /// comes back unchanged.
+    fn mark_earlier_applied(&self, outcome: Result<Res, Err>, attempts: u32) -> Result<Res, Err> {
+        let _ = attempts;
+        outcome
     }
 }
 
