@@ -6,6 +6,7 @@
 //! the server is started here, and the gRPC code is generated and checked in
 //! (tower-tests/src/generated), so no `protoc` either.
 
+use retry_core::idempotency::Idempotency;
 use retry_core::tower::RetryLayer;
 use retry_core::tower::grpc::{self, PUSHBACK};
 use retry_core::{Decision, Retry};
@@ -23,7 +24,8 @@ fn classify(_request: &EchoRequest, outcome: &Result<tonic::Response<EchoReply>,
         Ok(_) => Decision::Stop,
         Err(status) => {
             let pushback = status.metadata().get(PUSHBACK).and_then(|value| value.to_str().ok());
-            grpc::decide(status.code() as i32, grpc::pushback_of(pushback))
+            // `Echo` changes nothing on the server: safe to run twice.
+            grpc::decide(status.code() as i32, grpc::pushback_of(pushback), Idempotency::Idempotent)
         }
     }
 }

@@ -3,6 +3,7 @@
 //! server's pushback. The gRPC code is generated and checked in
 //! (`src/generated/echo.rs`), so these tests need no `protoc`.
 
+use retry_core::idempotency::Idempotency;
 use retry_core::tower::RetryLayer;
 use retry_core::tower::grpc::{self, PUSHBACK};
 use retry_core::{Decision, Retry};
@@ -17,19 +18,40 @@ type Outcome = Result<tonic::Response<EchoReply>, tonic::Status>;
 
 /// The gRPC classifier of a service that returns tonic's `Status`.
 fn classify(_request: &EchoRequest, outcome: &Outcome) -> Decision {
+    classify_as(Idempotency::Idempotent, outcome)
+}
+
+/// The same for a method that is not safe to run twice.
+fn classify_write(_request: &EchoRequest, outcome: &Outcome) -> Decision {
+    classify_as(Idempotency::NotIdempotent, outcome)
+}
+
+fn classify_as(idempotency: Idempotency, outcome: &Outcome) -> Decision {
     match outcome {
         Ok(_) => Decision::Stop,
         Err(status) => {
             let pushback = status.metadata().get(PUSHBACK).and_then(|value| value.to_str().ok());
-            grpc::decide(status.code() as i32, grpc::pushback_of(pushback))
+            grpc::decide(status.code() as i32, grpc::pushback_of(pushback), idempotency)
         }
     }
 }
+
+type Classifier = fn(&EchoRequest, &Outcome) -> Decision;
 
 /// The generated client's `echo` as a tower service of messages, under the layer.
 fn echo_service(
     channel: Channel,
     waits: &Recorder,
+) -> impl Service<EchoRequest, Response = tonic::Response<EchoReply>, Error = tonic::Status, Future: Send> + Clone + use<>
+{
+    echo_service_with(channel, waits, classify)
+}
+
+/// [`echo_service`] with another classifier.
+fn echo_service_with(
+    channel: Channel,
+    waits: &Recorder,
+    classify: Classifier,
 ) -> impl Service<EchoRequest, Response = tonic::Response<EchoReply>, Error = tonic::Status, Future: Send> + Clone + use<>
 {
     let policy = Retry::builder()
@@ -113,4 +135,30 @@ async fn a_negative_pushback_means_do_not_retry() {
     let status = echo_service(channel, &waits).oneshot(EchoRequest { message: "x".into() }).await.unwrap_err();
     assert_eq!(status.code(), tonic::Code::Unavailable);
     assert_eq!(server.calls(), 1);
+}
+
+#[tokio::test]
+async fn unavailable_may_have_been_applied_so_a_write_is_not_sent_again() {
+    let server = EchoServerHandle::start(1, || tonic::Status::unavailable("lost the reply")).await.unwrap();
+    let channel = Channel::from_shared(server.url()).unwrap().connect().await.unwrap();
+    let waits = Recorder::default();
+    let write = echo_service_with(channel, &waits, classify_write);
+    let status = write.oneshot(EchoRequest { message: "x".into() }).await.unwrap_err();
+    assert_eq!(status.code(), tonic::Code::Unavailable);
+    assert_eq!(server.calls(), 1, "sent once");
+    assert_eq!(waits.waits(), []);
+
+    // With the server's pushback it was refused, so even a write is sent again.
+    let server = EchoServerHandle::start(1, || {
+        let mut status = tonic::Status::unavailable("draining");
+        status.metadata_mut().insert(PUSHBACK, "10".parse().unwrap());
+        status
+    })
+    .await
+    .unwrap();
+    let channel = Channel::from_shared(server.url()).unwrap().connect().await.unwrap();
+    let write = echo_service_with(channel, &waits, classify_write);
+    let reply = write.oneshot(EchoRequest { message: "y".into() }).await.unwrap();
+    assert_eq!((reply.get_ref().calls, server.calls()), (2, 2));
+    assert_eq!(waits.waits(), [Duration::from_millis(10)]);
 }

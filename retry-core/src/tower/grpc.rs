@@ -1,15 +1,20 @@
 //! Which gRPC statuses are worth retrying, with the server's pushback.
 //!
-//! As gRPC's own retry design has it ([A6]): `UNAVAILABLE` is retried (the server
-//! did not run the call: retrying is safe for any method), `RESOURCE_EXHAUSTED`
-//! only when the server sent `grpc-retry-pushback-ms`. A pushback of `n`
-//! milliseconds is [`Decision::RetryAfter`] of exactly that; a negative or
-//! unreadable pushback means "do not retry".
+//! `UNAVAILABLE` may have been applied: gRPC's status-code docs warn that "there
+//! is NOT A GUARANTEE that the server has not seen anything", and Google's AIP-194
+//! retries it only for methods safe to run twice. So it is retried for a call
+//! whose method is idempotent (the caller says so: [`Idempotency`]), as the
+//! Redis and HTTP integrations retry a failure that may have been applied.
+//! With the server's pushback (`grpc-retry-pushback-ms`, gRPC's retry design
+//! [A6]), `UNAVAILABLE` and `RESOURCE_EXHAUSTED` are a refusal: retried for any
+//! method, after exactly the `n` milliseconds asked. A negative or unreadable
+//! pushback means "do not retry".
 //!
-//! [`decide`] takes the code and the pushback as plain values, so that it fits
-//! any gRPC library; with tonic, a classifier for a service that returns
-//! `Result<tonic::Response<T>, tonic::Status>` is (from the tower-tests crate,
-//! where it runs against a tonic server; retry-core does not depend on tonic)
+//! [`decide`] takes the code, the pushback and the method's idempotency as plain
+//! values, so that it fits any gRPC library; with tonic, a classifier for a
+//! service that returns `Result<tonic::Response<T>, tonic::Status>` is (from the
+//! tower-tests crate, where it runs against a tonic server; retry-core does not
+//! depend on tonic)
 //!
 //! ```text
 //! fn classify(_request: &EchoRequest, outcome: &Result<tonic::Response<EchoReply>, tonic::Status>) -> Decision {
@@ -17,7 +22,8 @@
 //!         Ok(_) => Decision::Stop,
 //!         Err(status) => {
 //!             let pushback = status.metadata().get(PUSHBACK).and_then(|value| value.to_str().ok());
-//!             grpc::decide(status.code() as i32, grpc::pushback_of(pushback))
+//!             // `Echo` changes nothing on the server: safe to run twice.
+//!             grpc::decide(status.code() as i32, grpc::pushback_of(pushback), Idempotency::Idempotent)
 //!         }
 //!     }
 //! }
@@ -29,8 +35,7 @@
 //! [A6]: https://github.com/grpc/proposal/blob/master/A6-client-retries.md
 
 use crate::Decision;
-#[cfg(feature = "http")]
-use crate::idempotency::Applied;
+use crate::idempotency::{Applied, Idempotency};
 use std::time::Duration;
 
 /// The metadata key of the server's pushback, in milliseconds.
@@ -72,25 +77,31 @@ pub fn pushback_of(value: Option<&str>) -> Pushback {
     }
 }
 
-/// Whether to retry a call that ended with status `code`, given the pushback.
+/// Whether to retry a call that ended with status `code`, given the server's
+/// pushback and whether the call's method is safe to run twice.
 ///
 /// ```
 /// use retry_core::Decision;
+/// use retry_core::idempotency::Idempotency::{Idempotent, NotIdempotent};
 /// use retry_core::tower::grpc::{self, Pushback};
 /// use std::time::Duration;
 ///
-/// assert_eq!(grpc::decide(grpc::UNAVAILABLE, Pushback::None), Decision::Retry);
+/// // UNAVAILABLE may have been applied: retried for an idempotent method only.
+/// assert_eq!(grpc::decide(grpc::UNAVAILABLE, Pushback::None, Idempotent), Decision::Retry);
+/// assert_eq!(grpc::decide(grpc::UNAVAILABLE, Pushback::None, NotIdempotent), Decision::Stop);
+/// // A pushback is a refusal: retried for any method, after what it says.
 /// let wait = Duration::from_millis(40);
-/// assert_eq!(grpc::decide(grpc::RESOURCE_EXHAUSTED, Pushback::After(wait)), Decision::RetryAfter(wait));
-/// assert_eq!(grpc::decide(grpc::RESOURCE_EXHAUSTED, Pushback::None), Decision::Stop);
-/// assert_eq!(grpc::decide(grpc::UNAVAILABLE, Pushback::DoNotRetry), Decision::Stop);
-/// assert_eq!(grpc::decide(0, Pushback::None), Decision::Stop, "OK");
+/// assert_eq!(grpc::decide(grpc::UNAVAILABLE, Pushback::After(wait), NotIdempotent), Decision::RetryAfter(wait));
+/// assert_eq!(grpc::decide(grpc::RESOURCE_EXHAUSTED, Pushback::After(wait), NotIdempotent), Decision::RetryAfter(wait));
+/// assert_eq!(grpc::decide(grpc::RESOURCE_EXHAUSTED, Pushback::None, Idempotent), Decision::Stop);
+/// assert_eq!(grpc::decide(grpc::UNAVAILABLE, Pushback::DoNotRetry, Idempotent), Decision::Stop);
+/// assert_eq!(grpc::decide(0, Pushback::None, Idempotent), Decision::Stop, "OK");
 /// ```
-pub fn decide(code: i32, pushback: Pushback) -> Decision {
+pub fn decide(code: i32, pushback: Pushback, idempotency: Idempotency) -> Decision {
     match (code, pushback) {
         (_, Pushback::DoNotRetry) => Decision::Stop,
         (UNAVAILABLE | RESOURCE_EXHAUSTED, Pushback::After(wait)) => Decision::RetryAfter(wait),
-        (UNAVAILABLE, Pushback::None) => Decision::Retry,
+        (UNAVAILABLE, Pushback::None) => Applied::Maybe.retry_safe(idempotency).into(),
         _ => Decision::Stop,
     }
 }
@@ -98,19 +109,24 @@ pub fn decide(code: i32, pushback: Pushback) -> Decision {
 /// The classifier of gRPC calls made at the HTTP level (a channel as a
 /// `Service<http::Request<_>>`): the status is the response's `grpc-status`
 /// header (a trailers-only answer, the form a server gives a call it refuses),
-/// the pushback its `grpc-retry-pushback-ms` header. A transport error is
-/// retried when the request was surely not sent ([`http::applied`](super::http::applied)),
-/// a gRPC method being taken as not idempotent unless marked.
+/// the pushback its `grpc-retry-pushback-ms` header, decided by [`decide`]. A
+/// transport error is retried when the request was surely not sent
+/// ([`http::applied`](super::http::applied)). A gRPC method is taken as not
+/// idempotent unless the request is marked ([`Idempotency`] in its extensions).
 ///
 /// ```
 /// use retry_core::Decision;
+/// use retry_core::idempotency::Idempotency;
 /// use retry_core::tower::Classify;
 /// use retry_core::tower::grpc::GrpcClassifier;
 ///
-/// let request = http::Request::new(());
-/// let refused = http::Response::builder().header("grpc-status", "14").body(()).unwrap();
-/// let outcome: Result<_, std::io::Error> = Ok(refused);
-/// assert_eq!(GrpcClassifier.classify(&request, &outcome), Decision::Retry);
+/// let unavailable = || -> Result<_, std::io::Error> {
+///     Ok(http::Response::builder().header("grpc-status", "14").body(()).unwrap())
+/// };
+/// let mut request = http::Request::new(());
+/// assert_eq!(GrpcClassifier.classify(&request, &unavailable()), Decision::Stop, "may have run");
+/// request.extensions_mut().insert(Idempotency::Idempotent);
+/// assert_eq!(GrpcClassifier.classify(&request, &unavailable()), Decision::Retry);
 /// ```
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
@@ -123,22 +139,19 @@ where
     E: std::error::Error + 'static,
 {
     fn classify(&self, request: &::http::Request<B>, outcome: &Result<::http::Response<RB>, E>) -> Decision {
+        let idempotency = request.extensions().get::<Idempotency>().copied().unwrap_or(Idempotency::NotIdempotent);
         match outcome {
             Ok(response) => {
                 let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok());
                 match header("grpc-status").and_then(|code| code.trim().parse::<i32>().ok()) {
-                    Some(code) => decide(code, pushback_of(header(PUSHBACK))),
+                    Some(code) => decide(code, pushback_of(header(PUSHBACK)), idempotency),
                     None => Decision::Stop,
                 }
             }
-            Err(error) => {
-                let marked = request.extensions().get::<crate::idempotency::Idempotency>().copied();
-                let idempotency = marked.unwrap_or(crate::idempotency::Idempotency::NotIdempotent);
-                match super::http::applied(error) {
-                    Some(applied) => applied.retry_safe(idempotency).into(),
-                    None => Decision::Stop,
-                }
-            }
+            Err(error) => match super::http::applied(error) {
+                Some(applied) => applied.retry_safe(idempotency).into(),
+                None => Decision::Stop,
+            },
         }
     }
 
