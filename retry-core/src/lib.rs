@@ -60,6 +60,12 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// Clippy's pedantic group is on for the workspace (root `Cargo.toml`). Allowed
+// for the whole crate, and why:
+#![allow(
+    clippy::inline_always,
+    reason = "set only on the engine's hot paths, where instruction counts are measured (docs/performance.md)"
+)]
 
 pub mod backoff;
 pub mod budget;

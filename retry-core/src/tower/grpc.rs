@@ -60,6 +60,7 @@ pub enum Pushback {
 /// assert_eq!(pushback_of(Some("-1")), Pushback::DoNotRetry);
 /// assert_eq!(pushback_of(None), Pushback::None);
 /// ```
+#[must_use]
 pub fn pushback_of(value: Option<&str>) -> Pushback {
     match value {
         None => Pushback::None,
@@ -84,6 +85,8 @@ pub fn pushback_of(value: Option<&str>) -> Pushback {
 /// assert_eq!(grpc::decide(grpc::UNAVAILABLE, Pushback::DoNotRetry), Decision::Stop);
 /// assert_eq!(grpc::decide(0, Pushback::None), Decision::Stop, "OK");
 /// ```
+#[must_use]
+#[allow(clippy::match_same_arms, reason = "the first arm says that a do-not-retry pushback wins over any code")]
 pub fn decide(code: i32, pushback: Pushback) -> Decision {
     match (code, pushback) {
         (_, Pushback::DoNotRetry) => Decision::Stop,

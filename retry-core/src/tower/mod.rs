@@ -115,6 +115,10 @@ pub trait Classify<Req, Res, Err> {
     /// let busy = http::Response::builder().status(503).header("set-cookie", "id=1").body(()).unwrap();
     /// assert_eq!(format!("{:?}", Show(&Ok(busy))), "HTTP 503 Service Unavailable");
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// An error of the formatter `f`, passed on.
     fn describe(&self, outcome: &Result<Res, Err>, f: &mut fmt::Formatter<'_>) -> fmt::Result
     where
         Res: fmt::Debug,
@@ -213,6 +217,7 @@ impl<'a> Failure<'a> {
     }
 
     /// What the classifier decided.
+    #[must_use]
     pub fn decision(&self) -> Decision {
         self.decision
     }
@@ -272,7 +277,7 @@ impl<P: fmt::Debug, C, K> fmt::Debug for RetryLayer<P, C, K> {
         f.debug_struct("RetryLayer")
             .field("policy", &self.policy)
             .field("classify", &std::any::type_name::<C>())
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -357,7 +362,7 @@ pub struct RetryService<Svc, P, C, K = ByClone> {
 
 impl<Svc: fmt::Debug, P: fmt::Debug, C, K> fmt::Debug for RetryService<Svc, P, C, K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RetryService").field("inner", &self.inner).field("policy", &self.policy).finish()
+        f.debug_struct("RetryService").field("inner", &self.inner).field("policy", &self.policy).finish_non_exhaustive()
     }
 }
 
