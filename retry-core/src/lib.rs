@@ -64,7 +64,7 @@
 // for the whole crate, and why:
 #![allow(
     clippy::inline_always,
-    reason = "set only on the engine's hot paths, where instruction counts are measured (docs/performance.md)"
+    reason = "only on hot paths (the engine, `is_a`, the tower future), instructions counted in docs/performance.md"
 )]
 
 pub mod backoff;
