@@ -20,7 +20,7 @@ fn retries_total() -> f64 {
         .gather()
         .iter()
         .filter(|family| family.name() == "retries_total")
-        .flat_map(|family| family.get_metric())
+        .flat_map(prometheus::proto::MetricFamily::get_metric)
         .fold(0.0, |sum, metric| sum + metric.get_counter().get_value())
 }
 

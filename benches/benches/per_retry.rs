@@ -59,6 +59,7 @@ fn sync(c: &mut Criterion) {
 }
 
 /// [`both_counts`] for an async subject, run on `runtime`.
+#[allow(clippy::needless_pass_by_value, reason = "a function item, as `both_counts` takes its subject")]
 fn both_counts_async(
     group: &mut BenchmarkGroup<'_, WallTime>,
     runtime: &Runtime,

@@ -13,6 +13,17 @@
 //! `#[retry]` runs both testing mode (how its users get zero waits in tests) and
 //! `backoff = NoBackoff` outside it (a production policy that does not wait).
 
+// Clippy's pedantic group is on for the workspace (root `Cargo.toml`). Allowed
+// for the whole crate, and why:
+#![allow(
+    clippy::inline_always,
+    reason = "the bodies and the harness are inlined into each subject, so that what differs is only the retrying"
+)]
+#![allow(
+    clippy::missing_errors_doc,
+    reason = "every subject fails exactly when its body does, which `body` and `flaky` say"
+)]
+
 pub mod tower;
 
 use backon::{BlockingRetryable, ConstantBuilder, ExponentialBuilder, Retryable};
@@ -96,6 +107,7 @@ pub async fn flaky_shared(calls: &AtomicU32, fail: u32) -> Result<u32, Transient
 
 /// backon's policy closest to `#[retry]`'s default: 9 retries, exponential from
 /// 100 ms, capped at 45 s, jittered.
+#[must_use]
 pub fn backon_policy() -> ExponentialBuilder {
     ExponentialBuilder::new()
         .with_jitter()
@@ -105,6 +117,7 @@ pub fn backon_policy() -> ExponentialBuilder {
 }
 
 /// backon with zero delay and 9 retries (the per-retry measurements).
+#[must_use]
 pub fn backon_zero() -> ConstantBuilder {
     ConstantBuilder::new().with_delay(Duration::ZERO).with_max_times(9)
 }
@@ -395,17 +408,19 @@ pub fn testing_mode() -> retry_core::switches::TestingGuard {
 }
 
 /// The sum of `retries_total` over all its label values, in the default registry.
+#[must_use]
 pub fn retries_total_sum() -> f64 {
     prometheus::default_registry()
         .gather()
         .iter()
         .filter(|family| family.name() == retry_core::instrument::prometheus::RETRIES_TOTAL)
-        .flat_map(|family| family.get_metric())
+        .flat_map(prometheus::proto::MetricFamily::get_metric)
         .map(|metric| metric.get_counter().get_value())
         .sum()
 }
 
 /// Peak resident set size of this process, in KiB (`VmHWM` of `/proc/self/status`).
+#[must_use]
 pub fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;

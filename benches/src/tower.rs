@@ -80,6 +80,7 @@ impl tower::retry::Policy<u64, u64, Transient> for BudgetedRetryErrors {
 }
 
 /// [`Double`] under tower's `retry::Retry` with a budget.
+#[must_use]
 pub fn tower_budgeted() -> tower::retry::Retry<BudgetedRetryErrors, Double> {
     let budget = tower::retry::budget::TpsBudget::new(std::time::Duration::from_secs(10), 10, 0.2);
     tower::retry::RetryLayer::new(BudgetedRetryErrors(Arc::new(budget))).layer(Double)
@@ -87,6 +88,11 @@ pub fn tower_budgeted() -> tower::retry::Retry<BudgetedRetryErrors, Double> {
 
 /// [`Double`] under `RetryLayer::new` with the default policy and retry-core's
 /// `TpsBudget` of the same settings.
+///
+/// # Panics
+///
+/// Never: the budget's settings are valid.
+#[must_use]
 pub fn ours_budgeted() -> OursArc {
     let budget =
         retry_core::budget::TpsBudget::new(std::time::Duration::from_secs(10), 10, 0.2).expect("valid budget settings");
@@ -112,6 +118,7 @@ impl retry_core::tower::Classify<u64, u64, Transient> for Classifier {
 }
 
 /// [`Double`] under tower's `retry::Retry`.
+#[must_use]
 pub fn tower_retry() -> tower::retry::Retry<RetryErrors, Double> {
     tower::retry::RetryLayer::new(RetryErrors).layer(Double)
 }
@@ -122,6 +129,7 @@ pub type OursArc = RetryService<Double, Arc<Retry<DefaultBackoff, Unset, Default
 pub type OursStatic = RetryService<Double, &'static Retry<DefaultBackoff, Unset, DefaultSleeper>, Classifier>;
 
 /// [`Double`] under `RetryLayer::new` with the default policy (stamina's defaults).
+#[must_use]
 pub fn ours_layer() -> OursArc {
     RetryLayer::new(Retry::default(), Classifier).layer(Double)
 }
@@ -129,11 +137,17 @@ pub fn ours_layer() -> OursArc {
 static POLICY: LazyLock<Retry> = LazyLock::new(Retry::default);
 
 /// [`Double`] under `RetryLayer::from_static` with the default policy in a `static`.
+#[must_use]
 pub fn ours_static() -> OursStatic {
     RetryLayer::from_static(&POLICY, Classifier).layer(Double)
 }
 
 /// One call: `poll_ready`, `call`, one poll of the future.
+///
+/// # Panics
+///
+/// If the service is not ready, or its future does not complete at its first
+/// poll: the subjects here all are, and all do.
 #[inline(always)]
 pub fn call_once<S: Service<u64, Response = u64, Error = Transient>>(service: &mut S, request: u64) -> u64 {
     let mut cx = Context::from_waker(Waker::noop());

@@ -37,6 +37,12 @@ pub type Written = (Vec<(String, usize)>, Duration);
 /// Spawns `tasks` writers, each writing `writes` keys `task{t}:{name}{i}` through a
 /// clone of `con`, counting acknowledged writes in `acked`. A write that gives up
 /// or hangs panics the task.
+///
+/// # Panics
+///
+/// Outside a tokio runtime, as `tokio::spawn` does. A write that gives up or
+/// hangs panics its task, not the caller: awaiting the task's handle returns
+/// that panic as an error.
 pub fn spawn_writers(
     con: &RetryingConnection,
     tasks: usize,
@@ -56,7 +62,7 @@ pub fn spawn_writers(
                     match tokio::time::timeout(HANG_GUARD, replicated_set(&mut con, &key, i)).await {
                         Ok(Ok(took)) => longest = longest.max(took),
                         Ok(Err(e)) => panic!("a write gave up: {e}"),
-                        Err(_) => panic!("a write hung for {HANG_GUARD:?}"),
+                        Err(elapsed) => panic!("a write hung for {HANG_GUARD:?}: {elapsed}"),
                     }
                     acknowledged.push((key, i));
                     acked.fetch_add(1, Ordering::SeqCst);

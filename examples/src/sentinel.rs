@@ -62,6 +62,7 @@ impl std::error::Error for WriteError {
 
 /// The `on` of both levels: a failover error (connection dropped or refused,
 /// timeout, `LOADING`, `READONLY`, `MASTERDOWN`, ..) or a write not replicated yet.
+#[must_use]
 pub fn is_retryable(error: &WriteError) -> bool {
     match error {
         WriteError::Redis(error) => is_failover_error(error),
@@ -147,7 +148,7 @@ impl FailoverClient {
     /// Any error of the connection or the command.
     pub fn get(&self, key: &str) -> Result<Option<String>, WriteError> {
         let mut master = self.lock();
-        let result = self.connection(&mut master).and_then(|conn| redis::cmd("GET").arg(key).query(conn));
+        let result = Self::connection(&mut master).and_then(|conn| redis::cmd("GET").arg(key).query(conn));
         if result.is_err() {
             master.conn = None;
         }
@@ -172,7 +173,7 @@ impl FailoverClient {
         self.master.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn connection<'a>(&self, master: &'a mut Master) -> redis::RedisResult<&'a mut Connection> {
+    fn connection(master: &mut Master) -> redis::RedisResult<&mut Connection> {
         match &mut master.conn {
             Some(conn) => Ok(conn),
             empty => {
@@ -186,9 +187,12 @@ impl FailoverClient {
     fn try_set(&self, key: &str, value: &str) -> Result<(), WriteError> {
         self.attempts.fetch_add(1, Ordering::Relaxed);
         let mut master = self.lock();
-        let result = self.connection(&mut master).and_then(|conn| {
+        let result = Self::connection(&mut master).and_then(|conn| {
             redis::cmd("SET").arg(key).arg(value).exec(conn)?;
-            redis::cmd("WAIT").arg(1).arg(self.wait_timeout.as_millis() as u64).query::<i64>(conn)
+            redis::cmd("WAIT")
+                .arg(1)
+                .arg(u64::try_from(self.wait_timeout.as_millis()).unwrap_or(u64::MAX))
+                .query::<i64>(conn)
         });
         match result {
             Ok(replicas) if replicas >= 1 => Ok(()),

@@ -25,7 +25,11 @@ async fn flaky_async(calls: &AtomicU32) -> io::Result<u32> {
 /// How many `retries_total` series exist, and the retries they count.
 fn retries_counted() -> (usize, f64) {
     let families = prometheus::default_registry().gather();
-    let series: Vec<_> = families.iter().filter(|f| f.name() == "retries_total").flat_map(|f| f.get_metric()).collect();
+    let series: Vec<_> = families
+        .iter()
+        .filter(|f| f.name() == "retries_total")
+        .flat_map(prometheus::proto::MetricFamily::get_metric)
+        .collect();
     (series.len(), series.iter().map(|m| m.get_counter().get_value()).sum())
 }
 

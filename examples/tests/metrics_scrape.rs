@@ -36,6 +36,7 @@ async fn scrape(url: &str) -> Exposition {
 }
 
 #[tokio::test]
+#[allow(clippy::float_cmp, reason = "counts from the exposition: whole numbers, exact in an f64")]
 async fn retries_total_is_scraped_with_its_labels() {
     // Three retries of an annotated function ..
     let calls = AtomicU32::new(0);

@@ -79,6 +79,7 @@ fn exposition_path() -> PathBuf {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[allow(clippy::float_cmp, reason = "counts from Prometheus: whole numbers, exact in an f64")]
 async fn a_first_outage_is_seen_counted_and_alerted_on() {
     testkit::require_binaries!("prometheus", "promtool");
     let truth = Arc::new(Truth::default());
@@ -124,6 +125,7 @@ async fn a_first_outage_is_seen_counted_and_alerted_on() {
     let true_retries = truth.retries.load(Ordering::Relaxed);
 
     // A few more scrapes, so that the final values are in.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "a count of scrapes, a whole number")]
     let scraped = query_one(&prometheus, "count_over_time(up[10m])") as usize;
     prometheus.wait_for_scrapes(scraped + 3, Duration::from_secs(30)).expect("final scrapes");
     let last_scrape = query_one(&prometheus, "max(timestamp(up))");

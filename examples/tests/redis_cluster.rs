@@ -107,10 +107,10 @@ async fn writes_go_on_after_a_master_is_killed_and_none_acknowledged_is_lost() {
 /// drops it and reads the topology again.
 #[test]
 fn the_blocking_connection_rides_out_a_master_kill() {
-    testkit::require_binaries!(SERVER, CLI);
     use redis::Commands;
     use retry_core::redis::BlockingRetryingConnection;
     const WRITES: usize = 200;
+    testkit::require_binaries!(SERVER, CLI);
     let mut cluster = RedisCluster::start().expect("start the cluster");
     let mut con = BlockingRetryingConnection::with_policy(target(&cluster), policy());
     let victim = cluster.master_for_key("sync:0").unwrap();

@@ -61,7 +61,7 @@ async fn a_restart_in_the_middle_of_2000_writes_from_4_tasks_loses_no_acknowledg
                             acked.fetch_add(1, Ordering::SeqCst);
                         }
                         Ok(Err(e)) => panic!("a write gave up: {e}"),
-                        Err(_) => panic!("a write hung for {HANG_GUARD:?}"),
+                        Err(elapsed) => panic!("a write hung for {HANG_GUARD:?}: {elapsed}"),
                     }
                 }
                 acknowledged
@@ -200,8 +200,8 @@ async fn a_command_that_could_not_be_sent_says_it_was_not_applied() {
 
 #[test]
 fn the_blocking_connection_rides_out_a_restart_and_never_resends_a_lost_incr() {
-    testkit::require_binaries!(SERVER);
     use redis::Commands;
+    testkit::require_binaries!(SERVER);
     let mut server = RedisServer::start().expect("start redis-server");
     let mut con = BlockingRetryingConnection::with_policy(target(&server, Duration::from_millis(200)), policy());
     let _: () = con.set("k", "before").unwrap();
@@ -234,9 +234,10 @@ fn the_blocking_connection_rides_out_a_restart_and_never_resends_a_lost_incr() {
 /// error that says it may have been applied, and is never sent twice: the
 /// counter is the `Ok` replies plus at most one per such error.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[allow(clippy::similar_names, reason = "`counted`, the calls made, and `counter`, the Redis key's value")]
 async fn incr_through_a_3s_stop_is_never_applied_twice() {
-    testkit::require_binaries!(SERVER);
     const CALLS: usize = 300;
+    testkit::require_binaries!(SERVER);
     let server = RedisServer::start().expect("start redis-server");
     let mut con = RetryingConnection::with_policy(target(&server, Duration::from_millis(500)), policy());
     let counted = Arc::new(AtomicUsize::new(0));

@@ -116,7 +116,9 @@ fn replicated_writes_ride_out_a_failover() {
     let metrics = MetricsServer::start_default().expect("metrics server");
     let exposition = parse(&scrape(&metrics.url()).expect("scrape")).expect("valid exposition");
     let retries = exposition.sum("retries_total", &[("callable", FailoverClient::NAME)]);
-    assert_eq!(retries as usize, failures - stats.refreshes as usize);
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "a count of retries, a whole number")]
+    let retries = retries as usize;
+    assert_eq!(retries, failures - stats.refreshes as usize);
     println!(
         "failover: the sentinel promoted :{new_master} {failover_took:.2?} after the master was killed; \
          the longest write took {longest_write:.2?}; {} writes needed {} attempts: \

@@ -23,6 +23,7 @@ impl ConfigError {
     }
 
     /// The name of the knob whose value is wrong, e.g. `"attempts"`.
+    #[must_use]
     pub fn knob(&self) -> &'static str {
         self.knob
     }

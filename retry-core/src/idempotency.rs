@@ -51,6 +51,7 @@ impl Idempotency {
     ///
     /// assert_eq!(Idempotency::from_bool(false), Idempotency::NotIdempotent);
     /// ```
+    #[must_use]
     pub const fn from_bool(idempotent: bool) -> Self {
         if idempotent { Idempotency::Idempotent } else { Idempotency::NotIdempotent }
     }
@@ -62,6 +63,7 @@ impl Idempotency {
     ///
     /// assert!(Idempotency::Idempotent.is_idempotent());
     /// ```
+    #[must_use]
     pub const fn is_idempotent(self) -> bool {
         matches!(self, Idempotency::Idempotent)
     }
@@ -78,6 +80,7 @@ impl Applied {
     /// assert!(Applied::No.retry_safe(Idempotency::NotIdempotent));
     /// assert!(!Applied::Maybe.retry_safe(Idempotency::NotIdempotent));
     /// ```
+    #[must_use]
     pub const fn retry_safe(self, idempotency: Idempotency) -> bool {
         matches!((self, idempotency), (Applied::No, _) | (Applied::Maybe, Idempotency::Idempotent))
     }

@@ -60,6 +60,12 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// Clippy's pedantic group is on for the workspace (root `Cargo.toml`). Allowed
+// for the whole crate, and why:
+#![allow(
+    clippy::inline_always,
+    reason = "only on hot paths (the engine, `is_a`, the tower future), instructions counted in docs/performance.md"
+)]
 
 pub mod backoff;
 pub mod budget;

@@ -13,7 +13,7 @@ use retry_core::matching::ErrorType;
 use retry_core::{Retry, error_type, set_active};
 use std::collections::BTreeMap;
 use std::io;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 use support::{VirtualClock, numbered};
 use tracing::field::{Field, Visit};
@@ -23,7 +23,7 @@ use tracing_subscriber::layer::{Context, SubscriberExt};
 static SERIAL: Mutex<()> = Mutex::new(());
 
 fn serial() -> MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+    SERIAL.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// A budget that grants exactly `retries` retries in its window.

@@ -41,12 +41,12 @@ fn threads_and_tasks_retrying_at_once_count_exactly() {
                                 })
                                 .unwrap();
                         }
-                    })
+                    });
                 })
             })
             .collect();
 
-    let tasks = 2_000;
+    let tasks: u32 = 2_000;
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     runtime.block_on(async {
         let policy = Arc::new(Retry::default().name("concurrency::tasks").on(error_type::<io::Error>()));
@@ -72,7 +72,7 @@ fn threads_and_tasks_retrying_at_once_count_exactly() {
     }
 
     let expected_threads = u64::from(threads * per_thread * FAILURES_BEFORE_SUCCESS);
-    let expected_tasks = tasks as u64 * u64::from(FAILURES_BEFORE_SUCCESS);
+    let expected_tasks = u64::from(tasks * FAILURES_BEFORE_SUCCESS);
     assert_eq!(counted("concurrency::threads"), expected_threads);
     assert_eq!(counted("concurrency::tasks"), expected_tasks);
     assert_eq!(calls.load(Ordering::Relaxed), expected_threads + expected_tasks);

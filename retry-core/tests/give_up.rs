@@ -6,13 +6,13 @@ use retry_core::budget::TpsBudget;
 use retry_core::instrument::{GiveUpDetails, GiveUpReason, RetryDetails, RetryHook, reset_hooks, set_hooks};
 use retry_core::{Retry, Scoped, TestMode, error_type};
 use std::io;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
 fn serial() -> MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+    SERIAL.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[derive(Debug, PartialEq)]

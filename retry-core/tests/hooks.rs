@@ -5,13 +5,13 @@ use retry_core::instrument::{
 };
 use retry_core::{Decision, Retry, Scoped, TestMode, error_type};
 use std::io;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
 fn serial() -> MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+    SERIAL.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -35,7 +35,7 @@ fn recorder() -> (Arc<Mutex<Vec<Seen>>>, Arc<dyn RetryHook>) {
             waited_so_far: d.waited_so_far,
             caused_by: format!("{:?}", d.caused_by),
             error_type: d.error_type.to_string(),
-        })
+        });
     });
     (seen, hook)
 }

@@ -23,7 +23,7 @@ fn table_rows(text: &str, prefix: &str) -> Vec<String> {
         .iter()
         .position(|line| line.starts_with("| feature | default |"))
         .unwrap_or_else(|| panic!("no features table"));
-    lines[start + 2..].iter().take_while(|line| line.starts_with('|')).map(|line| line.to_string()).collect()
+    lines[start + 2..].iter().take_while(|line| line.starts_with('|')).map(ToString::to_string).collect()
 }
 
 /// Feature name to "yes" (on by default) or "no", from `Cargo.toml`'s `[features]`,

@@ -5,6 +5,7 @@ use retry_core::{Retry, Scoped, TestMode, error_type};
 use std::io;
 
 #[test]
+#[allow(clippy::float_cmp, reason = "a sum of counts: a whole number, exact in an f64")]
 fn counter_goes_where_the_user_registered_it() {
     let mine = prometheus::Registry::new();
     register(&mine).unwrap();

@@ -84,6 +84,7 @@ pub const KEYS: &[Key] = &[
     },
 ];
 
+#[allow(clippy::unnecessary_wraps, reason = "the tail of each key's `read`, which returns a `syn::Result`")]
 fn set<T>(slot: &mut Option<T>, value: T) -> syn::Result<()> {
     *slot = Some(value);
     Ok(())
@@ -288,9 +289,8 @@ fn render(tokens: TokenStream) -> String {
                 let c = punct.as_char();
                 let joint = punct.spacing() == Spacing::Joint;
                 match c {
-                    ',' | ';' => (c.to_string(), true, false, false),
                     ':' if joint || out.ends_with(':') => (c.to_string(), true, true, false),
-                    ':' => (c.to_string(), true, false, false),
+                    ',' | ';' | ':' => (c.to_string(), true, false, false),
                     '.' | '<' | '>' => (c.to_string(), true, true, false),
                     '&' | '\'' => (c.to_string(), false, true, false),
                     _ => (c.to_string(), false, joint, false),

@@ -149,6 +149,7 @@ impl<'a> Expansion<'a> {
         }
     }
 
+    #[allow(clippy::needless_pass_by_value, reason = "the callers build `attempt` for this call and hand it over")]
     fn sync_body(&self, attempt: TokenStream) -> TokenStream {
         let k = &self.krate;
         let [ret, fake] = [&self.ret.to_token_stream(), &self.fake_return()];
@@ -186,6 +187,7 @@ impl<'a> Expansion<'a> {
         }
     }
 
+    #[allow(clippy::needless_pass_by_value, reason = "the callers build `attempt` for this call and hand it over")]
     fn async_loop(&self, attempt: TokenStream) -> TokenStream {
         let k = &self.krate;
         let [ret, fake] = [&self.ret.to_token_stream(), &self.fake_return()];
@@ -226,6 +228,7 @@ impl<'a> Expansion<'a> {
         }
     }
 
+    #[allow(clippy::unused_self, reason = "a method like the other parts of the expansion, though it needs no key")]
     fn locals(&self) -> (Ident, Ident, Ident, Ident) {
         (local("__retry_state"), local("__retry_outcome"), local("__retry_error"), local("__retry_wait"))
     }
@@ -267,6 +270,7 @@ impl<'a> Expansion<'a> {
     }
 
     /// `from_attribute(..)`: evaluated at each failure, never on the success path.
+    #[allow(clippy::needless_pass_by_value, reason = "the callers build `sleeper` for this call and hand it over")]
     fn policy(&self, sleeper: TokenStream) -> TokenStream {
         let k = &self.krate;
         let (attempts, timeout, backoff) = (self.attempts(), self.timeout(), self.backoff());
@@ -368,6 +372,13 @@ impl<'a> Expansion<'a> {
     /// Whether `expr` names `Self` or one of the function's generic parameters,
     /// which an item inside the function cannot see.
     fn names_generics(&self, expr: &syn::Expr) -> bool {
+        fn mentions(tokens: TokenStream, names: &[String]) -> bool {
+            tokens.into_iter().any(|token| match token {
+                TokenTree::Ident(ident) => names.iter().any(|name| ident == name),
+                TokenTree::Group(group) => mentions(group.stream(), names),
+                _ => false,
+            })
+        }
         let generics: Vec<String> = self
             .func
             .sig
@@ -381,13 +392,6 @@ impl<'a> Expansion<'a> {
             })
             .chain(["Self".to_owned()])
             .collect();
-        fn mentions(tokens: TokenStream, names: &[String]) -> bool {
-            tokens.into_iter().any(|token| match token {
-                TokenTree::Ident(ident) => names.iter().any(|name| ident == name),
-                TokenTree::Group(group) => mentions(group.stream(), names),
-                _ => false,
-            })
-        }
         mentions(expr.to_token_stream(), &generics)
     }
 
@@ -439,6 +443,7 @@ impl<'a> Expansion<'a> {
         let initial = knob(&self.args.wait_initial, "WAIT_INITIAL");
         let max = knob(&self.args.wait_max, "WAIT_MAX");
         let jitter = knob(&self.args.wait_jitter, "WAIT_JITTER");
+        #[allow(clippy::single_match_else, reason = "the two cases of an optional key, as in the other keys' code")]
         let exp_base = match &self.args.wait_exp_base {
             // `from_expr` checked that it is finite.
             Some(base) => Literal::f64_suffixed(base.value).to_token_stream(),

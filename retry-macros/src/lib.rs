@@ -9,6 +9,8 @@
 //! - `valid.rs`: the checks that relate keys to each other and to the function;
 //! - `expand.rs`: the generated body.
 #![forbid(unsafe_code)]
+// Clippy's pedantic group is on for the workspace (root `Cargo.toml`). Allowed
+// for the whole crate: nothing; the few allows are on their items, with reasons.
 
 mod ast;
 mod attr;

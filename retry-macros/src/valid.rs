@@ -196,12 +196,7 @@ fn result_error_type(ty: &Type) -> Option<&Type> {
 /// A reference in the return type that borrows from a `&mut self` receiver: one
 /// with an elided lifetime (which elision gives the receiver's) or the receiver's.
 fn borrow_of_mut_self<'a>(func: &RetryFn, written: &'a Type) -> Option<&'a syn::TypeReference> {
-    let receiver = func.sig.receiver()?;
-    let self_lifetime = match &*receiver.ty {
-        Type::Reference(reference) if reference.mutability.is_some() => reference.lifetime.clone(),
-        _ => return None,
-    };
-    fn find<'t>(ty: &'t Type, lifetime: &Option<syn::Lifetime>) -> Option<&'t syn::TypeReference> {
+    fn find<'t>(ty: &'t Type, lifetime: Option<&syn::Lifetime>) -> Option<&'t syn::TypeReference> {
         match ty {
             Type::Reference(reference) => {
                 let borrows_self = match (&reference.lifetime, lifetime) {
@@ -226,5 +221,10 @@ fn borrow_of_mut_self<'a>(func: &RetryFn, written: &'a Type) -> Option<&'a syn::
             _ => None,
         }
     }
-    find(written, &self_lifetime)
+    let receiver = func.sig.receiver()?;
+    let self_lifetime = match &*receiver.ty {
+        Type::Reference(reference) if reference.mutability.is_some() => reference.lifetime.as_ref(),
+        _ => return None,
+    };
+    find(written, self_lifetime)
 }

@@ -68,6 +68,7 @@ pub fn load_chart(path: &Path, title: &str, report: &Report, to: f64) -> Result 
     let ymax = report.policies.iter().flat_map(|p| load_points(p, from, to)).map(|(_, n)| n).fold(1.0, f64::max) * 1.05;
     let capacity = f64::from(report.scenario.capacity) / 10.0;
     let outage = report.scenario.outage.as_secs_f64();
+    #[allow(clippy::cast_possible_truncation, reason = "a handful of policies")]
     let height = 40 + 150 * report.policies.len() as u32;
     let root = SVGBackend::new(path, (900, height)).into_drawing_area();
     root.fill(&WHITE)?;

@@ -22,6 +22,7 @@ const WINDOW_MS: usize = 100;
 
 type Policy = Retry<SimBackoff, fn(&SimError) -> bool>;
 
+#[allow(clippy::trivially_copy_pass_by_ref, reason = "an `on` predicate: `fn(&E) -> bool`")]
 fn retryable(_: &SimError) -> bool {
     true
 }
@@ -75,6 +76,11 @@ fn arrivals(scenario: &Scenario) -> Vec<u64> {
                     if t >= end as f64 {
                         break;
                     }
+                    #[allow(
+                        clippy::cast_possible_truncation,
+                        clippy::cast_sign_loss,
+                        reason = "`t` is from 0 to `end`, a u64"
+                    )]
                     times.push(t as u64);
                 }
             }
@@ -84,6 +90,10 @@ fn arrivals(scenario: &Scenario) -> Vec<u64> {
 }
 
 /// Runs `policy` on `scenario`.
+#[allow(
+    clippy::too_many_lines,
+    reason = "one pass of virtual time, then its report: splitting would only pass state around"
+)]
 pub(crate) fn simulate(scenario: &Scenario, kind: PolicyKind) -> PolicyReport {
     let outage_start = nanos(scenario.workload.outage_start());
     let recovery = outage_start + nanos(scenario.outage);
@@ -129,9 +139,9 @@ pub(crate) fn simulate(scenario: &Scenario, kind: PolicyKind) -> PolicyReport {
 
     let mut calls: Vec<Call> = arrivals(scenario)
         .into_iter()
-        .enumerate()
-        .map(|(i, start)| Call {
-            process: (i as u64 % u64::from(processes)) as u32,
+        .zip((0..processes).cycle())
+        .map(|(start, process)| Call {
+            process,
             start,
             end: start,
             attempts: 0,
@@ -240,7 +250,7 @@ fn summarise(
     let refusals_after_recovery =
         calls.iter().filter(|c| c.outcome == Outcome::Refused && c.end >= recovery).map(|c| c.end).max();
     let late = recovery + 5 * SEC;
-    let sample = |t: u64| budget.get((t / (WINDOW_MS as u64 * MS)) as usize).copied();
+    let sample = |t: u64| usize::try_from(t / (WINDOW_MS as u64 * MS)).ok().and_then(|i| budget.get(i)).copied();
 
     PolicyReport {
         policy: kind,

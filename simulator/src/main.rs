@@ -7,6 +7,12 @@
 //!
 //! `--seeds K` also checks the targets on seeds 1..=K and prints their range.
 
+// Pedantic (root `Cargo.toml`); allowed for the whole binary, as in the library:
+#![allow(
+    clippy::cast_precision_loss,
+    reason = "statistics: counts and virtual nanoseconds (minutes of them) are far below 2^52, exact in an f64"
+)]
+
 use simulator::{PolicyKind, Report, Scenario, backoff_band_chart, budget_chart, load_chart, simulate};
 use std::error::Error;
 use std::path::PathBuf;
@@ -34,11 +40,11 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     let herd = run(
         "Herd: 10,000 clients, first calls in the outage's first second",
-        Scenario { seed, ..Scenario::herd(10_000) },
+        &Scenario { seed, ..Scenario::herd(10_000) },
     );
     load_chart(&out.join("herd.svg"), "Herd of 10,000: requests per 100 ms (C = 1,000/s, down for 10 s)", &herd, 50.0)?;
 
-    let steady = run("Steady stream at 80 % of capacity", Scenario { seed, ..Scenario::steady(0.8) });
+    let steady = run("Steady stream at 80 % of capacity", &Scenario { seed, ..Scenario::steady(0.8) });
     load_chart(&out.join("steady.svg"), "Steady stream at 800/s: requests per 100 ms (down for 10 s)", &steady, 40.0)?;
     let budget_view = Report {
         policies: [PolicyKind::NoRetries, PolicyKind::Default, PolicyKind::DefaultWithBudget]
@@ -56,7 +62,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let cap_policies = [PolicyKind::NoJitter, PolicyKind::Default, PolicyKind::Stamina];
     let cap = run_some(
         "Herd at the cap: 10,000 clients, down for 60 s, wait_max 4 s, no attempt limit",
-        Scenario { seed, ..Scenario::herd_at_the_cap(10_000) },
+        &Scenario { seed, ..Scenario::herd_at_the_cap(10_000) },
         &cap_policies,
     );
     load_chart(
@@ -77,13 +83,13 @@ fn main() -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
-fn run(title: &str, scenario: Scenario) -> Report {
+fn run(title: &str, scenario: &Scenario) -> Report {
     run_some(title, scenario, &PolicyKind::ALL)
 }
 
-fn run_some(title: &str, scenario: Scenario, policies: &[PolicyKind]) -> Report {
+fn run_some(title: &str, scenario: &Scenario, policies: &[PolicyKind]) -> Report {
     let started = Instant::now();
-    let report = simulate(&scenario, policies);
+    let report = simulate(scenario, policies);
     println!(
         "\n### {title}\n\n(seed {}, {:.1} s)\n\n{}",
         scenario.seed,

@@ -55,6 +55,7 @@ impl PolicyKind {
     ];
 
     /// The name in tables and charts.
+    #[must_use]
     pub fn name(self) -> &'static str {
         match self {
             PolicyKind::NoRetries => "no retries",
@@ -69,6 +70,7 @@ impl PolicyKind {
     }
 
     /// Whether the policy draws its retries from a budget.
+    #[must_use]
     pub fn has_budget(self) -> bool {
         self == PolicyKind::DefaultWithBudget
     }

@@ -80,12 +80,14 @@ pub struct Report {
 
 impl Report {
     /// The report of `policy`, if it was run.
+    #[must_use]
     pub fn get(&self, policy: PolicyKind) -> Option<&PolicyReport> {
         self.policies.iter().find(|p| p.policy == policy)
     }
 
     /// The herd's table: amplification, the peak after recovery, when the last
     /// call ended, and how the calls ended.
+    #[must_use]
     pub fn herd_table(&self) -> String {
         let no_jitter = self.get(PolicyKind::NoJitter).map(|p| f64::from(p.peak_after_recovery));
         let mut out = String::from(
@@ -125,6 +127,7 @@ impl Report {
     /// assert!(report.steady_table().contains("| no retries |"));
     /// assert_eq!(report.table(), report.steady_table(), "the table that fits the workload");
     /// ```
+    #[must_use]
     pub fn steady_table(&self) -> String {
         let baseline = self.get(PolicyKind::NoRetries).map(|p| p.received_during_outage as f64);
         let mut out = String::from(
@@ -161,6 +164,7 @@ impl Report {
     }
 
     /// The table that fits the workload.
+    #[must_use]
     pub fn table(&self) -> String {
         match self.scenario.workload {
             Workload::Herd { .. } => self.herd_table(),

@@ -80,6 +80,7 @@ pub enum Workload {
 
 impl Workload {
     /// When the outage starts, counted from the start of the simulation.
+    #[must_use]
     pub fn outage_start(&self) -> Duration {
         match self {
             Workload::Herd { .. } => Duration::ZERO,
@@ -90,6 +91,7 @@ impl Workload {
 
 impl Scenario {
     /// The herd of issue 6: `clients` clients, C = 1,000/s, T = 10 s, 10 processes.
+    #[must_use]
     pub fn herd(clients: u32) -> Self {
         Scenario {
             seed: 1,
@@ -116,6 +118,7 @@ impl Scenario {
     /// assert_eq!((cap.attempts, cap.timeout), (None, None));
     /// assert_eq!(cap.wait_max, std::time::Duration::from_secs(4));
     /// ```
+    #[must_use]
     pub fn herd_at_the_cap(clients: u32) -> Self {
         Scenario {
             outage: Duration::from_secs(60),
@@ -128,6 +131,7 @@ impl Scenario {
 
     /// The steady stream of issue 6: `load` (0.8) of C = 1,000/s, T = 10 s, from
     /// 20 s before the outage (two budget windows) to 30 s after it, 10 processes.
+    #[must_use]
     pub fn steady(load: f64) -> Self {
         Scenario {
             workload: Workload::Steady { load, before: Duration::from_secs(20), after: Duration::from_secs(30) },

@@ -67,6 +67,7 @@ impl Step {
     }
 
     /// This status with an empty body.
+    #[must_use]
     pub fn status(status: u16) -> Self {
         Step::Respond { status, headers: Vec::new(), body: String::new() }
     }
@@ -80,6 +81,7 @@ impl Step {
     ///     Step::status(503).with_header("retry-after", "2").with_body("service unavailable")
     /// );
     /// ```
+    #[must_use]
     pub fn unavailable(retry_after_secs: Option<u64>) -> Self {
         let step = Step::status(503).with_body("service unavailable");
         match retry_after_secs {
@@ -89,6 +91,7 @@ impl Step {
     }
 
     /// 429 Too Many Requests, with `Retry-After: seconds` if given.
+    #[must_use]
     pub fn too_many_requests(retry_after_secs: Option<u64>) -> Self {
         let step = Step::status(429).with_body("too many requests");
         match retry_after_secs {
@@ -98,6 +101,7 @@ impl Step {
     }
 
     /// Adds a header to an answer (does nothing to the other steps).
+    #[must_use]
     pub fn with_header(mut self, name: &str, value: &str) -> Self {
         if let Step::Respond { headers, .. } = &mut self {
             headers.push((name.to_owned(), value.to_owned()));
@@ -106,6 +110,7 @@ impl Step {
     }
 
     /// Replaces the body of an answer (does nothing to the other steps).
+    #[must_use]
     pub fn with_body(mut self, text: impl Into<String>) -> Self {
         if let Step::Respond { body, .. } = &mut self {
             *body = text.into();
@@ -229,11 +234,13 @@ impl FlakyServer {
     }
 
     /// `127.0.0.1:port`.
+    #[must_use]
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
 
     /// `http://127.0.0.1:port` followed by `path`.
+    #[must_use]
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
@@ -244,11 +251,13 @@ impl FlakyServer {
     }
 
     /// How many requests the server has met so far.
+    #[must_use]
     pub fn requests(&self) -> usize {
         lock(&self.state.log).len()
     }
 
     /// What the server did with each request so far, in order.
+    #[must_use]
     pub fn served(&self) -> Vec<Served> {
         lock(&self.state.log).clone()
     }

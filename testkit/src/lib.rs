@@ -19,7 +19,7 @@
 //! - [`net`]: free ports, waiting for a port, finding binaries on `PATH`.
 //!
 //! Without default features only [`http`], [`metrics`] and [`net`] are built, with
-//! neither redis nor tempfile nor serde_json: that is what the quickstart
+//! neither `redis` nor `tempfile` nor `serde_json`: that is what the quickstart
 //! (`examples/quickstart`) uses, to keep its cold build short.
 //!
 //! Tests that need a binary that is not installed skip with a loud message

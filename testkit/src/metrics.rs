@@ -89,17 +89,19 @@ impl MetricsServer {
                     }
                 }
                 connections.abort_all();
-            })
+            });
         })?;
         Ok(MetricsServer { addr, shutdown: Some(shutdown), thread: Some(thread) })
     }
 
     /// `127.0.0.1:port`.
+    #[must_use]
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
 
     /// `http://127.0.0.1:port/metrics`.
+    #[must_use]
     pub fn url(&self) -> String {
         format!("http://{}/metrics", self.addr)
     }
@@ -176,6 +178,7 @@ pub struct Sample {
 
 impl Sample {
     /// Whether the sample has every one of these labels with these values.
+    #[must_use]
     pub fn has_labels(&self, labels: &[(&str, &str)]) -> bool {
         labels.iter().all(|(k, v)| self.labels.get(*k).is_some_and(|value| value == v))
     }
@@ -203,6 +206,7 @@ pub struct Exposition {
 
 impl Exposition {
     /// The family named `name`.
+    #[must_use]
     pub fn family(&self, name: &str) -> Option<&Family> {
         self.families.iter().find(|f| f.name == name)
     }
@@ -213,6 +217,7 @@ impl Exposition {
     }
 
     /// The sum of the values of [`samples`](Self::samples): 0 if there are none.
+    #[must_use]
     pub fn sum(&self, name: &str, labels: &[(&str, &str)]) -> f64 {
         self.samples(name, labels).fold(0.0, |sum, s| sum + s.value)
     }
@@ -305,13 +310,10 @@ fn family_of(exposition: &Exposition, sample: &str) -> String {
 }
 
 fn family_mut<'a>(exposition: &'a mut Exposition, name: &str) -> &'a mut Family {
-    let index = match exposition.families.iter().position(|f| f.name == name) {
-        Some(index) => index,
-        None => {
-            exposition.families.push(Family { name: name.to_owned(), ..Family::default() });
-            exposition.families.len() - 1
-        }
-    };
+    let index = exposition.families.iter().position(|f| f.name == name).unwrap_or_else(|| {
+        exposition.families.push(Family { name: name.to_owned(), ..Family::default() });
+        exposition.families.len() - 1
+    });
     &mut exposition.families[index]
 }
 
@@ -397,20 +399,21 @@ fn unescape(text: &str, quotes: bool) -> String {
             continue;
         }
         match chars.next() {
-            Some('\\') => out.push('\\'),
+            // An escaped backslash, or one that ends the text.
+            Some('\\') | None => out.push('\\'),
             Some('n') => out.push('\n'),
             Some('"') if quotes => out.push('"'),
             Some(other) => {
                 out.push('\\');
                 out.push(other);
             }
-            None => out.push('\\'),
         }
     }
     out
 }
 
 #[cfg(test)]
+#[allow(clippy::float_cmp, reason = "samples parsed from text, compared with the very numbers written there")]
 mod tests {
     use super::*;
 

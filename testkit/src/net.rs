@@ -63,6 +63,7 @@ pub fn wait_for_port(port: u16, timeout: Duration) -> io::Result<()> {
 /// assert!(testkit::net::which("sh").is_some());
 /// assert!(testkit::net::which("surely-no-such-binary-here").is_none());
 /// ```
+#[must_use]
 pub fn which(name: &str) -> Option<PathBuf> {
     use std::os::unix::fs::PermissionsExt;
     let path = std::env::var_os("PATH")?;
@@ -83,6 +84,7 @@ pub fn which(name: &str) -> Option<PathBuf> {
 /// # Panics
 ///
 /// Under CI, when a binary is missing.
+#[must_use]
 pub fn require(binaries: &[&str], test: &str) -> bool {
     let missing: Vec<&str> = binaries.iter().copied().filter(|b| which(b).is_none()).collect();
     if missing.is_empty() {

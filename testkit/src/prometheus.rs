@@ -40,6 +40,7 @@ pub struct Config {
 
 impl Config {
     /// Scrapes `target`'s `/metrics` every second, and evaluates rules every second.
+    #[must_use]
     pub fn scraping(target: SocketAddr) -> Self {
         Config { targets: vec![target], interval: Duration::from_secs(1), rule_files: Vec::new() }
     }
@@ -99,6 +100,10 @@ impl PrometheusServer {
     ///
     /// If the binary cannot be run, or the server is not ready in 30 s (the
     /// error carries its log).
+    #[allow(
+        clippy::needless_pass_by_value,
+        reason = "takes the builder's result: `start(Config::scraping(..).rule_file(..))`"
+    )]
     pub fn start(config: Config) -> io::Result<Self> {
         let dir = tempfile::tempdir()?;
         let config_path = dir.path().join("prometheus.yml");
@@ -136,16 +141,19 @@ impl PrometheusServer {
     }
 
     /// `http://127.0.0.1:port`.
+    #[must_use]
     pub fn url(&self) -> String {
         format!("http://{LOOPBACK}:{}", self.port)
     }
 
     /// Its directory (config, log, TSDB).
+    #[must_use]
     pub fn dir(&self) -> &Path {
         self.dir.path()
     }
 
     /// Its log so far.
+    #[must_use]
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("prometheus.log")).unwrap_or_default()
     }
@@ -263,6 +271,7 @@ fn parse_vector(body: &str) -> Result<Vec<Sample>, String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::float_cmp, reason = "samples parsed from text, compared with the very numbers written there")]
 mod tests {
     use super::*;
 

@@ -118,21 +118,25 @@ impl RedisServer {
     }
 
     /// The port.
+    #[must_use]
     pub fn port(&self) -> u16 {
         self.port
     }
 
     /// `127.0.0.1:port`.
+    #[must_use]
     pub fn addr(&self) -> SocketAddr {
         SocketAddr::from((LOOPBACK, self.port))
     }
 
     /// `redis://127.0.0.1:port/`.
+    #[must_use]
     pub fn url(&self) -> String {
         url(self.port)
     }
 
     /// The server's data directory (AOF files, `redis.log`).
+    #[must_use]
     pub fn dir(&self) -> &Path {
         self.dir.path()
     }
@@ -298,6 +302,7 @@ impl RedisServer {
     }
 
     /// The last `lines` lines of the server's log, for failure messages.
+    #[must_use]
     pub fn log_tail(&self, lines: usize) -> String {
         tail(&self.dir.path().join("redis.log"), lines)
     }
@@ -375,6 +380,10 @@ impl Sentinel {
     /// # Errors
     ///
     /// If the binary cannot be run or the sentinel does not come up.
+    #[allow(
+        clippy::needless_pass_by_value,
+        reason = "takes a config as `PrometheusServer::start` does, built for the call"
+    )]
     pub fn start(master_port: u16, config: SentinelConfig) -> io::Result<Self> {
         let mut last_error = None;
         for _ in 0..5 {
@@ -389,16 +398,19 @@ impl Sentinel {
     }
 
     /// The sentinel's port.
+    #[must_use]
     pub fn port(&self) -> u16 {
         self.port
     }
 
     /// `redis://127.0.0.1:port/`.
+    #[must_use]
     pub fn url(&self) -> String {
         url(self.port)
     }
 
     /// The name the master is monitored under.
+    #[must_use]
     pub fn master_name(&self) -> &str {
         &self.config.master_name
     }
@@ -450,6 +462,7 @@ impl Sentinel {
     }
 
     /// The last `lines` lines of the sentinel's log: its view of the failover.
+    #[must_use]
     pub fn log_tail(&self, lines: usize) -> String {
         tail(&self.dir.path().join("sentinel.log"), lines)
     }
@@ -544,6 +557,7 @@ pub(crate) fn server_command(port: u16, dir: &Path) -> Command {
 }
 
 /// `redis://127.0.0.1:port/`.
+#[must_use]
 pub fn url(port: u16) -> String {
     format!("redis://127.0.0.1:{port}/")
 }
@@ -635,6 +649,7 @@ fn wait_until<T>(timeout: Duration, what: &str, mut check: impl FnMut() -> Optio
 /// assert_eq!(testkit::redis::info_field(info, "role").as_deref(), Some("slave"));
 /// assert_eq!(testkit::redis::info_field(info, "nope"), None);
 /// ```
+#[must_use]
 pub fn info_field(info: &str, field: &str) -> Option<String> {
     info.lines().find_map(|line| line.strip_prefix(field)?.strip_prefix(':').map(|v| v.trim().to_owned()))
 }

@@ -95,12 +95,14 @@ impl RedisCluster {
 
     /// The ports of all six nodes, whether running or killed, in the order they
     /// were started.
+    #[must_use]
     pub fn ports(&self) -> Vec<u16> {
         self.nodes.iter().map(|node| node.port).collect()
     }
 
     /// `redis://127.0.0.1:port/` of all six nodes: the initial nodes of a
     /// cluster client, `redis::cluster::ClusterClientBuilder::new(cluster.urls())`.
+    #[must_use]
     pub fn urls(&self) -> Vec<String> {
         self.nodes.iter().map(|node| url(node.port)).collect()
     }
@@ -130,8 +132,8 @@ impl RedisCluster {
             let slot: u16 = redis::cmd("CLUSTER")
                 .arg("KEYSLOT")
                 .arg(key)
-                .query(&mut admin_connection(port).map_err(|e| redis_error(port, e))?)
-                .map_err(|e| redis_error(port, e))?;
+                .query(&mut admin_connection(port).map_err(|e| redis_error(port, &e))?)
+                .map_err(|e| redis_error(port, &e))?;
             cluster_nodes(port)?
                 .iter()
                 .find(|node| node.is_master() && node.serves(slot))
@@ -284,6 +286,7 @@ impl RedisCluster {
 
     /// The last `lines` lines of the log of the node on `port` (empty if no node
     /// has that port), for failure messages.
+    #[must_use]
     pub fn log_tail(&self, port: u16, lines: usize) -> String {
         self.nodes.iter().find(|node| node.port == port).map(|node| node.log_tail(lines)).unwrap_or_default()
     }
@@ -625,12 +628,12 @@ fn summary(nodes: &[NodeEntry]) -> Result<Summary, String> {
     Ok(summary)
 }
 
-fn redis_error(port: u16, e: redis::RedisError) -> io::Error {
+fn redis_error(port: u16, e: &redis::RedisError) -> io::Error {
     io::Error::other(format!("node {port}: {e}"))
 }
 
 fn query_string(port: u16, command: &mut redis::Cmd) -> io::Result<String> {
-    command.query(&mut admin_connection(port).map_err(|e| redis_error(port, e))?).map_err(|e| redis_error(port, e))
+    command.query(&mut admin_connection(port).map_err(|e| redis_error(port, &e))?).map_err(|e| redis_error(port, &e))
 }
 
 fn cluster_nodes(port: u16) -> io::Result<Vec<NodeEntry>> {

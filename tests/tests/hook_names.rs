@@ -6,10 +6,10 @@ use async_trait::async_trait;
 use retry_core::instrument::{RetryDetails, reset_hooks, set_hooks};
 use retry_core::retry;
 use std::io;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-/// What the hook saw: (name, retry_num, wait_for, error type).
+/// What the hook saw: (name, `retry_num`, `wait_for`, error type).
 type Seen = Vec<(String, u32, Duration, &'static str)>;
 
 static SEEN: Mutex<Seen> = Mutex::new(Vec::new());
@@ -22,18 +22,20 @@ struct Recording {
 
 impl Recording {
     fn start() -> Self {
-        let serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        let serial = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
         SEEN.lock().unwrap().clear();
         set_hooks([Arc::new(|d: &RetryDetails<'_>| {
-            SEEN.lock().unwrap().push((d.name.to_owned(), d.retry_num, d.wait_for, d.error_type))
+            SEEN.lock().unwrap().push((d.name.to_owned(), d.retry_num, d.wait_for, d.error_type));
         }) as Arc<dyn retry_core::instrument::RetryHook>]);
         Recording { _serial: serial }
     }
 
+    #[allow(clippy::unused_self, reason = "read through the recording, while it holds the lock")]
     fn names(&self) -> Vec<String> {
         SEEN.lock().unwrap().iter().map(|(name, ..)| name.clone()).collect()
     }
 
+    #[allow(clippy::unused_self, reason = "read through the recording, while it holds the lock")]
     fn seen(&self) -> Seen {
         SEEN.lock().unwrap().clone()
     }

@@ -482,6 +482,7 @@ fn on_tuple(counter: &Counter) -> Result<u32, NetError> {
     script(counter, SCRIPT)
 }
 
+#[allow(clippy::redundant_closure_for_method_calls, reason = "this tests `on` with a closure (`on_predicate`, a path)")]
 #[retry(on = |e| e.is_transient(), wait_initial = 0, wait_jitter = 0)]
 fn on_closure(counter: &Counter) -> Result<u32, NetError> {
     script(counter, SCRIPT)

@@ -90,11 +90,13 @@ impl EchoServerHandle {
     }
 
     /// `http://127.0.0.1:port`.
+    #[must_use]
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
 
     /// How many calls the server received.
+    #[must_use]
     pub fn calls(&self) -> u32 {
         self.calls.load(Ordering::SeqCst)
     }

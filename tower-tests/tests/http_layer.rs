@@ -237,7 +237,7 @@ async fn in_testing_mode_the_layer_waits_nothing() {
         .unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(server.requests(), 3);
-    assert!(waits.waits().iter().all(|w| w.is_zero()), "{:?}", waits.waits());
+    assert!(waits.waits().iter().all(Duration::is_zero), "{:?}", waits.waits());
 }
 
 #[tokio::test]

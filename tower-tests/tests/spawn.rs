@@ -26,7 +26,7 @@ impl Backend {
     async fn fetch(&self) -> io::Result<u32> {
         tokio::task::yield_now().await;
         let call = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
-        if !call.is_multiple_of(3) { Err(io::Error::other(format!("call {call} failed"))) } else { Ok(call) }
+        if call.is_multiple_of(3) { Ok(call) } else { Err(io::Error::other(format!("call {call} failed"))) }
     }
 }
 

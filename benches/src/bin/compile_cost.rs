@@ -205,7 +205,7 @@ impl Cargo {
             command.arg("--offline");
         }
         let started = Instant::now();
-        let output = command.output().map_err(|e| format!("cannot run {:?}: {e}", self.program))?;
+        let output = command.output().map_err(|e| format!("cannot run {}: {e}", self.program.display()))?;
         let elapsed = started.elapsed();
         check(&output, args)?;
         Ok(elapsed)
@@ -295,7 +295,7 @@ fn print_report(reports: &[ProfileReport], skipped_release: Option<Duration>, to
     println!("## Compile cost of `#[retry]`\n");
     println!("{} functions per crate ({FUNCTIONS} sync, {FUNCTIONS} async), medians of {RUNS} runs.\n", 2 * FUNCTIONS);
     println!("- {}", rustc_version());
-    println!("- CPUs: {}", std::thread::available_parallelism().map_or(0, |n| n.get()));
+    println!("- CPUs: {}", std::thread::available_parallelism().map_or(0, std::num::NonZero::get));
     println!("- reproduce: `{REPRODUCE}`\n");
     for report in reports {
         print_profile(report);

@@ -66,6 +66,7 @@ fn main() -> ExitCode {
         eprintln!("usage: instructions <subject> <n>");
         return ExitCode::FAILURE;
     };
+    #[allow(clippy::match_same_arms, reason = "one arm per subject; `plain_policy_sync`'s baseline is `plain_sync`")]
     let call: fn(u64) -> Result<u64, retry_benches::Transient> = match subject.as_str() {
         "plain_sync" => plain_sync,
         "ours_sync" => ours_sync,

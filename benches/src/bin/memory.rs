@@ -83,7 +83,7 @@ fn main() {
             allocations(|| _ = black_box(poll_once(tokio_retry2_async(black_box(7))))),
             f64::NAN,
             allocations(|| {
-                _ = black_box(runtime.block_on(tokio_retry2_flaky_async(&Cell::new(0), black_box(FAILURES))))
+                _ = black_box(runtime.block_on(tokio_retry2_flaky_async(&Cell::new(0), black_box(FAILURES))));
             }),
         ],
     );

@@ -25,6 +25,7 @@ fn criterion_dir() -> PathBuf {
     target.join("criterion")
 }
 
+#[allow(clippy::similar_names, reason = "`plain_sync` and `plain_async`: the baselines of the two columns")]
 fn main() -> ExitCode {
     let criterion = criterion_dir();
     let get = |group: &str, id: &str| median_ns(&criterion, group, id);

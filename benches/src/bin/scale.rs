@@ -58,6 +58,7 @@ fn main() -> ExitCode {
     let virtual_elapsed = runtime.block_on(async { tokio::time::Instant::now() }) - virtual_started;
 
     let attempts: u64 = calls.iter().map(|c| u64::from(c.load(Ordering::Relaxed))).sum();
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "a count, exact in the f64")]
     let retries = match library.as_str() {
         // retries_total counts in f64; 300,000 is exact in it.
         "ours" => retries_total_sum() as u64,

@@ -37,6 +37,7 @@ impl ConstantBackoff {
     ///
     /// assert_eq!(ConstantBackoff::new(Duration::from_secs(1)).backoff(), Duration::from_secs(1));
     /// ```
+    #[must_use]
     pub const fn new(wait: Duration) -> Self {
         Self { wait }
     }
@@ -49,6 +50,7 @@ impl ConstantBackoff {
     ///
     /// assert_eq!(ConstantBackoff::new(Duration::ZERO).backoff(), Duration::ZERO);
     /// ```
+    #[must_use]
     pub const fn backoff(&self) -> Duration {
         self.wait
     }

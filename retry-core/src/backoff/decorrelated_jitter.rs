@@ -55,6 +55,7 @@ impl DecorrelatedJitterBackoff {
     /// let b = DecorrelatedJitterBackoff::new(Duration::from_secs(1), Duration::from_millis(10));
     /// assert_eq!(b.wait(1, Duration::ZERO, &mut Rng::seeded(0)), Duration::from_millis(10));
     /// ```
+    #[must_use]
     pub const fn new(cap: Duration, base: Duration) -> Self {
         Self { cap, base }
     }

@@ -60,18 +60,22 @@ impl DefaultBackoff {
     }
 
     /// Base of the first wait.
+    #[must_use]
     pub fn wait_initial(&self) -> Duration {
         self.initial
     }
     /// Growth factor.
+    #[must_use]
     pub fn wait_exp_base(&self) -> f64 {
         self.exp_base
     }
     /// Cap of the exponential part of one wait.
+    #[must_use]
     pub fn wait_max(&self) -> Duration {
         self.max
     }
     /// Upper bound of the uniform jitter.
+    #[must_use]
     pub fn wait_jitter(&self) -> Duration {
         self.jitter
     }
@@ -134,7 +138,7 @@ mod tests {
         let waits: Vec<Duration> = (0..200).map(|_| b.wait(30, Duration::ZERO, &mut rng)).collect();
         assert!(waits.iter().all(|w| *w >= Duration::from_secs(45) && *w <= Duration::from_secs(46)));
         // Past the cap the waits still spread out, so clients do not wake in lockstep.
-        let spread = *waits.iter().max().unwrap() - *waits.iter().min().unwrap();
+        let spread = waits.iter().max().unwrap().abs_diff(*waits.iter().min().unwrap());
         assert!(spread > Duration::from_millis(900), "spread {spread:?}");
     }
 

@@ -52,6 +52,7 @@ impl EqualJitterBackoff {
     /// let w = b.wait(1, Duration::ZERO, &mut Rng::seeded(0));
     /// assert!(w >= Duration::from_millis(10) && w <= Duration::from_millis(20));
     /// ```
+    #[must_use]
     pub const fn new(cap: Duration, base: Duration) -> Self {
         Self { cap, base }
     }

@@ -49,6 +49,7 @@ impl ExponentialBackoff {
     /// let b = ExponentialBackoff::new(Duration::from_secs(1), Duration::from_millis(10));
     /// assert_eq!(b.wait(1, Duration::ZERO, &mut Rng::seeded(0)), Duration::from_millis(20));
     /// ```
+    #[must_use]
     pub const fn new(cap: Duration, base: Duration) -> Self {
         Self { cap, base }
     }
@@ -79,8 +80,8 @@ mod tests {
     #[test]
     fn matches_the_formula_to_the_nanosecond() {
         // base * 2^n while below the cap: 3 ns, 6 ns, .., then the cap.
-        let b = ExponentialBackoff::new(Duration::from_nanos(1000), Duration::from_nanos(3));
-        let got: Vec<u64> = waits(&b, 0..=10).iter().map(|d| d.as_nanos() as u64).collect();
+        let b = ExponentialBackoff::new(Duration::from_micros(1), Duration::from_nanos(3));
+        let got: Vec<u128> = waits(&b, 0..=10).iter().map(Duration::as_nanos).collect();
         assert_eq!(got, [3, 6, 12, 24, 48, 96, 192, 384, 768, 1000, 1000]);
     }
 

@@ -51,6 +51,7 @@ impl FullJitterBackoff {
     /// let b = FullJitterBackoff::new(Duration::from_secs(1), Duration::from_millis(10));
     /// assert!(b.wait(1, Duration::ZERO, &mut Rng::seeded(0)) <= Duration::from_millis(20));
     /// ```
+    #[must_use]
     pub const fn new(cap: Duration, base: Duration) -> Self {
         Self { cap, base }
     }

@@ -66,6 +66,7 @@ impl MonotonicClock {
     ///
     /// assert!(MonotonicClock::new().now() < std::time::Duration::from_secs(60));
     /// ```
+    #[must_use]
     pub fn new() -> Self {
         Self { origin: Instant::now() }
     }
@@ -112,6 +113,7 @@ impl ManualClock {
     ///
     /// assert_eq!(ManualClock::new().now(), std::time::Duration::ZERO);
     /// ```
+    #[must_use]
     pub fn new() -> Self {
         Self::default()
     }

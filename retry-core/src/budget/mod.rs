@@ -72,7 +72,7 @@ pub trait RetryBudget: Send + Sync + Debug {
 
 impl<B: RetryBudget + ?Sized> RetryBudget for Arc<B> {
     fn deposit(&self) {
-        (**self).deposit()
+        (**self).deposit();
     }
 
     fn withdraw(&self) -> bool {
@@ -82,7 +82,7 @@ impl<B: RetryBudget + ?Sized> RetryBudget for Arc<B> {
 
 impl<B: RetryBudget + ?Sized> RetryBudget for Box<B> {
     fn deposit(&self) {
-        (**self).deposit()
+        (**self).deposit();
     }
 
     fn withdraw(&self) -> bool {
@@ -92,7 +92,7 @@ impl<B: RetryBudget + ?Sized> RetryBudget for Box<B> {
 
 impl<B: RetryBudget + ?Sized> RetryBudget for &B {
     fn deposit(&self) {
-        (**self).deposit()
+        (**self).deposit();
     }
 
     fn withdraw(&self) -> bool {
@@ -103,7 +103,7 @@ impl<B: RetryBudget + ?Sized> RetryBudget for &B {
 /// A budget in a `static LazyLock`, so that `budget(&STATIC)` works as it is.
 impl<B: RetryBudget, F: FnOnce() -> B + Send> RetryBudget for LazyLock<B, F> {
     fn deposit(&self) {
-        (**self).deposit()
+        (**self).deposit();
     }
 
     fn withdraw(&self) -> bool {

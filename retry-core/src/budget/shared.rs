@@ -53,7 +53,7 @@ impl SharedBudget {
 
 impl RetryBudget for SharedBudget {
     fn deposit(&self) {
-        self.get().deposit()
+        self.get().deposit();
     }
 
     fn withdraw(&self) -> bool {

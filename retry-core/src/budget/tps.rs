@@ -197,6 +197,12 @@ impl<C: Clock> TpsBudget<C> {
         // ttl is at most 60 s, so these fit their types.
         let slot_nanos = u64::try_from(ttl_nanos / SLOTS as u128).unwrap_or(u64::MAX);
         let reserve = u64::try_from(u128::from(min_per_sec) * ttl_nanos / 1_000_000_000).unwrap_or(u64::MAX);
+        #[allow(
+            clippy::cast_precision_loss,
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "PPM is 10^6, exact in f64, and retry_ratio is checked above to be from 0 to 1000"
+        )]
         let ratio_ppm = (retry_ratio * PPM as f64).round() as u64;
         Ok(Self {
             clock,
@@ -309,6 +315,7 @@ impl<C: Clock> TpsBudget<C> {
         let mut word = slot.load(Ordering::Acquire);
         loop {
             let (epoch, count) = unpack(word);
+            #[allow(clippy::cast_possible_wrap, reason = "SLOTS is 20")]
             if count == 0 || age(now, epoch) < SLOTS as i64 {
                 return;
             }
@@ -321,6 +328,10 @@ impl<C: Clock> TpsBudget<C> {
 
     /// Records one entry, already counted in `totals`, in the slot of epoch `now`.
     /// A slot still holding an older epoch is recycled, and what it held expires.
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "the slot index is below SLOTS (20); epochs are kept as their low 32 bits (see `age`)"
+    )]
     fn record(&self, slots: &[AtomicU64; SLOTS], now: u64, unit: u64) {
         let slot = &slots[(now % SLOTS as u64) as usize];
         let mut word = slot.load(Ordering::Acquire);
@@ -394,7 +405,7 @@ impl<C: Clock> fmt::Debug for TpsBudget<C> {
             .field("deposits", &deposits)
             .field("withdrawals", &withdrawals)
             .field("clock", &self.clock)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -402,12 +413,18 @@ fn pack(high: u32, low: u32) -> u64 {
     (u64::from(high) << 32) | u64::from(low)
 }
 
+#[allow(clippy::cast_possible_truncation, reason = "splitting a word in two halves")]
 fn unpack(word: u64) -> (u32, u32) {
     ((word >> 32) as u32, word as u32)
 }
 
 /// How many epochs `epoch` (kept as its low 32 bits) lies before `now`; negative
 /// if it is later. Exact for ages below 2^31 epochs (3.4 years of 50 ms slots).
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    reason = "the wrapping difference of the low 32 bits, read as signed, as said above"
+)]
 fn age(now: u64, epoch: u32) -> i64 {
     i64::from((now as u32).wrapping_sub(epoch) as i32)
 }

@@ -40,6 +40,7 @@ impl Attempt<'_> {
     /// let policy = Retry::default();
     /// assert_eq!(CallState::new().attempt(&policy).num(), 1);
     /// ```
+    #[must_use]
     pub fn num(&self) -> u32 {
         self.num
     }
@@ -63,6 +64,7 @@ impl Attempt<'_> {
     /// assert_eq!(first_wait, Duration::from_millis(100), "wait_initial, no jitter");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[must_use]
     pub fn next_wait(&self) -> Duration {
         self.state.peek(self.backoff, self.seed, self.num)
     }

@@ -24,6 +24,10 @@ pub trait RetryResult: Sized {
     /// The error.
     type Err;
     /// Splits into the two cases.
+    ///
+    /// # Errors
+    ///
+    /// The error, if `self` is one.
     fn into_result(self) -> Result<Self::Ok, Self::Err>;
     /// Wraps a success.
     fn from_ok(value: Self::Ok) -> Self;
@@ -86,6 +90,7 @@ where
 /// `error_type::<T>()` without its own `T: Error` bound, so that a `T` that is
 /// not an error type gets one error (the matcher's), not two.
 #[inline(always)]
+#[must_use]
 pub fn type_matcher<E, T, M>() -> Checked<crate::matching::ErrorType<T>, E>
 where
     crate::matching::ErrorType<T>: RetryOn<E, M>,
@@ -95,6 +100,7 @@ where
 
 /// The matcher of `on = (A, B, ..)`, as [`type_matcher`].
 #[inline(always)]
+#[must_use]
 pub fn types_matcher<E, L, M>() -> Checked<crate::matching::ErrorTypes<L>, E>
 where
     crate::matching::ErrorTypes<L>: RetryOn<E, M>,
@@ -115,7 +121,13 @@ where
 
 /// `attempts = <constant expression>`: evaluated in a `const` block, so that a
 /// zero fails to compile with this message, at the expression.
+///
+/// # Panics
+///
+/// If `attempts` is 0 (at compile time, in the `const` block).
+#[must_use]
 pub const fn attempts(attempts: u32) -> Option<u32> {
+    #[allow(clippy::manual_assert, reason = "the compile error's message and span are tested (tests/tests/ui)")]
     if attempts == 0 {
         panic!(
             "`#[retry(attempts = ..)]` is 0, which would never call the function: give at least 1 \
@@ -126,6 +138,7 @@ pub const fn attempts(attempts: u32) -> Option<u32> {
 }
 
 /// The default schedule with values the attribute has already checked.
+#[must_use]
 pub const fn default_backoff(initial: Duration, exp_base: f64, max: Duration, jitter: Duration) -> DefaultBackoff {
     DefaultBackoff { initial, exp_base, max, jitter }
 }
@@ -134,6 +147,7 @@ pub const fn default_backoff(initial: Duration, exp_base: f64, max: Duration, ji
 /// once, here, where the attribute calls it as `default_sleeper::<()>()`.
 /// Without the `tokio` feature the check fails with the message below, and the
 /// sleeper's type is an error type, so that no second error follows from it.
+#[must_use]
 pub fn default_sleeper<T: HasDefaultSleeper>() -> T::Sleeper {
     T::Sleeper::default()
 }
@@ -160,6 +174,7 @@ impl HasDefaultSleeper for () {
 /// one; without it, one error that names the feature.
 #[cfg(feature = "anyhow")]
 #[inline(always)]
+#[must_use]
 pub fn anyhow_matcher<E, T, M>() -> Checked<crate::matching::ErrorType<T>, E>
 where
     crate::matching::ErrorType<T>: RetryOn<E, M>,
@@ -170,13 +185,15 @@ where
 /// See the `anyhow` feature's version.
 #[cfg(not(feature = "anyhow"))]
 #[inline(always)]
+#[must_use]
 pub fn anyhow_matcher<E: AnyhowFeature, T, M>() -> Checked<(), E> {
-    Checked { on: (), decide: |_, _| Decision::Stop }
+    Checked { on: (), decide: |(), _| Decision::Stop }
 }
 
 /// [`anyhow_matcher`] of a tuple.
 #[cfg(feature = "anyhow")]
 #[inline(always)]
+#[must_use]
 pub fn anyhow_types_matcher<E, L, M>() -> Checked<crate::matching::ErrorTypes<L>, E>
 where
     crate::matching::ErrorTypes<L>: RetryOn<E, M>,
@@ -187,8 +204,9 @@ where
 /// See the `anyhow` feature's version.
 #[cfg(not(feature = "anyhow"))]
 #[inline(always)]
+#[must_use]
 pub fn anyhow_types_matcher<E: AnyhowFeature, L, M>() -> Checked<(), E> {
-    Checked { on: (), decide: |_, _| Decision::Stop }
+    Checked { on: (), decide: |(), _| Decision::Stop }
 }
 
 /// Implemented for nothing: without the `anyhow` feature, `on = T` cannot look
@@ -222,6 +240,10 @@ impl<E> Run<'_, E> {
     /// Does what `self` asks (but [`Run::Attempt`]) with the policy the closure
     /// has just built from the attribute's keys.
     #[inline]
+    #[allow(
+        clippy::needless_pass_by_value,
+        reason = "the expansion passes a policy it has just built; a reference would change it, on a measured path"
+    )]
     pub fn with_policy<R, B, O, M>(self, policy: Retry<B, O, ()>) -> Ran<R, E>
     where
         B: Backoff,
@@ -321,7 +343,7 @@ pub fn retry_blocking<R: RetryResult>(
 
 /// Blocks for `wait` (sync annotated functions).
 fn sleep_blocking(wait: Duration) {
-    crate::sleep::BlockingSleeper::sleep(&crate::sleep::ThreadSleeper, wait)
+    crate::sleep::BlockingSleeper::sleep(&crate::sleep::ThreadSleeper, wait);
 }
 
 /// The clock of sync annotated functions.

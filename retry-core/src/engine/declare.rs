@@ -28,6 +28,7 @@ pub struct Declared(AtomicBool);
 
 impl Declared {
     /// Not declared yet.
+    #[must_use]
     pub const fn new() -> Self {
         Declared(AtomicBool::new(false))
     }

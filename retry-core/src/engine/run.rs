@@ -57,6 +57,7 @@ impl<E> SyncStep<E> for NoSyncStep {
 /// Waits and the deadline's clock are `sleeper`'s. Records the call with the
 /// budget (and declares a named policy) before the first attempt.
 #[inline(always)]
+#[allow(clippy::similar_names, reason = "`refreshed` counts up to `refreshes`: the names say so")]
 pub(crate) fn blocking<B, O, S, Z, T, E, M>(
     policy: &Retry<B, O, S, Z>,
     sleeper: &impl BlockingSleeper,

@@ -98,6 +98,7 @@ impl Default for CallState {
 
 impl CallState {
     /// The state before the first attempt.
+    #[must_use]
     pub const fn new() -> Self {
         Self {
             retries: 0,
@@ -368,6 +369,7 @@ impl RngSlot {
 
     /// The state, seeded first if it was not: exactly once, even if copies of
     /// one `Attempt` peek from several threads at once.
+    #[allow(clippy::single_match_else, reason = "the two outcomes of one compare-exchange, side by side")]
     fn get_or_seed(&self, seed: Option<u64>) -> u64 {
         match self.phase.compare_exchange(Self::UNSEEDED, Self::SEEDING, Ordering::Acquire, Ordering::Acquire) {
             Ok(_) => {

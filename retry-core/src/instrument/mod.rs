@@ -160,6 +160,7 @@ impl<'a> CallableDetails<'a> {
     /// let c = CallableDetails::new::<std::io::Error>("db::save").max_retries(None);
     /// assert_eq!((c.name, c.error_type, c.max_retries), ("db::save", "std::io::error::Error", None));
     /// ```
+    #[must_use]
     pub fn new<E>(name: &'a str) -> Self {
         CallableDetails {
             name,
@@ -171,18 +172,21 @@ impl<'a> CallableDetails<'a> {
     }
 
     /// Sets the most retries per call (`None`: unlimited).
+    #[must_use]
     pub fn max_retries(mut self, max_retries: Option<u32>) -> Self {
         self.max_retries = max_retries;
         self
     }
 
     /// Sets whether a deadline can end a call.
+    #[must_use]
     pub fn deadline(mut self, has_deadline: bool) -> Self {
         self.has_deadline = has_deadline;
         self
     }
 
     /// Sets whether a retry budget can refuse a retry.
+    #[must_use]
     pub fn budget(mut self, has_budget: bool) -> Self {
         self.has_budget = has_budget;
         self
@@ -229,6 +233,7 @@ impl GiveUpReason {
     /// ```
     /// assert_eq!(retry_core::instrument::GiveUpReason::Deadline.as_str(), "deadline");
     /// ```
+    #[must_use]
     pub const fn as_str(self) -> &'static str {
         match self {
             GiveUpReason::Attempts => "attempts",
@@ -274,6 +279,7 @@ pub struct GiveUpDetails<'a> {
 /// assert_eq!(retry_num_label(10), "10+");
 /// assert_eq!(retry_num_label(u32::MAX), "10+");
 /// ```
+#[must_use]
 pub const fn retry_num_label(n: u32) -> &'static str {
     const LABELS: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
     if n < 10 { LABELS[n as usize] } else { RETRY_NUM_OVERFLOW }
@@ -321,7 +327,7 @@ pub fn declare(callable: &CallableDetails<'_>) {
 
 impl<F: Fn(&RetryDetails<'_>) + Send + Sync> RetryHook for F {
     fn on_retry(&self, details: &RetryDetails<'_>) {
-        self(details)
+        self(details);
     }
 }
 
@@ -390,6 +396,7 @@ pub fn reset_hooks() {
 /// let n = retry_core::instrument::default_hooks().len();
 /// assert_eq!(n, usize::from(cfg!(feature = "prometheus")) + usize::from(cfg!(feature = "tracing")));
 /// ```
+#[must_use]
 pub fn default_hooks() -> Vec<Arc<dyn RetryHook>> {
     let prometheus: Option<Arc<dyn RetryHook>> = {
         #[cfg(feature = "prometheus")]

@@ -143,6 +143,7 @@ fn counters() -> &'static Counters {
 /// counter.with_label_values(&["doc::example", "1", "io"]).inc();
 /// assert_eq!(counter.with_label_values(&["doc::example", "1", "io"]).get(), before + 1);
 /// ```
+#[must_use]
 pub fn retries_total() -> &'static IntCounterVec {
     &counters().retries
 }
@@ -154,6 +155,7 @@ pub fn retries_total() -> &'static IntCounterVec {
 /// let counter = retry_core::instrument::prometheus::retry_gave_up_total();
 /// assert_eq!(counter.with_label_values(&["doc::example", "io", "deadline"]).get(), 0);
 /// ```
+#[must_use]
 pub fn retry_gave_up_total() -> &'static IntCounterVec {
     &counters().gave_up
 }
@@ -167,6 +169,7 @@ pub fn retry_gave_up_total() -> &'static IntCounterVec {
 /// counter.with_label_values(&["doc::example", "io"]).inc();
 /// assert_eq!(counter.with_label_values(&["doc::example", "io"]).get(), before + 1);
 /// ```
+#[must_use]
 pub fn retries_budget_exhausted_total() -> &'static IntCounterVec {
     &counters().budget_exhausted
 }

@@ -26,6 +26,7 @@ pub trait ErrorChain<Marker> {
     /// `false`, is always correct): a `true` makes `on = T` retry every error of
     /// this type.
     #[doc(hidden)]
+    #[must_use]
     fn is_exactly<T: 'static>() -> bool
     where
         Self: Sized,

@@ -34,6 +34,7 @@ pub struct ErrorTypes<L>(PhantomData<fn() -> L>);
 /// assert_eq!(on.decide(&Box::new(DbError::Constraint)), Decision::Retry);
 /// assert_eq!(on.decide(&std::sync::Arc::new(DbError::Constraint)), Decision::Retry);
 /// ```
+#[must_use]
 pub const fn error_type<T: Error + 'static>() -> ErrorType<T> {
     ErrorType(PhantomData)
 }
@@ -49,6 +50,7 @@ pub const fn error_type<T: Error + 'static>() -> ErrorType<T> {
 /// let boxed: Box<dyn std::error::Error> = Box::new(fmt::Error);
 /// assert_eq!(on.decide(&boxed), Decision::Retry);
 /// ```
+#[must_use]
 pub const fn error_types<L: TypeList>() -> ErrorTypes<L> {
     ErrorTypes(PhantomData)
 }

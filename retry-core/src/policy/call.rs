@@ -26,6 +26,13 @@ impl<B: Backoff, O, S, Z> Retry<B, O, S, Z> {
     /// assert_eq!(result.unwrap_err().to_string(), "still down");
     /// assert_eq!(attempts, 4);
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// The last error `op` returned, unchanged: one `on` rejects, at once, or the
+    /// one the policy gives up on (attempts used up, the deadline too near for
+    /// the next wait, the retry budget empty). While retrying is switched off,
+    /// the first one.
     pub fn call<T, E, M>(&self, op: impl FnMut(Attempt) -> Result<T, E>) -> Result<T, E>
     where
         O: RetryOn<E, M>,
@@ -117,6 +124,13 @@ impl<B: Backoff, O, S, Z> Retry<B, O, S, Z> {
     /// of `Send` is not general enough"): use [`call_async_fn`](Self::call_async_fn)
     /// there, with a closure that returns an `async move` block, or the
     /// `#[retry]` attribute.
+    ///
+    /// # Errors
+    ///
+    /// The last error `op` returned, unchanged: one `on` rejects, at once, or the
+    /// one the policy gives up on (attempts used up, the deadline too near for
+    /// the next wait, the retry budget empty). While retrying is switched off,
+    /// the first one.
     pub async fn call_async<T, E, M>(&self, op: impl AsyncFnMut(Attempt) -> Result<T, E>) -> Result<T, E>
     where
         O: RetryOn<E, M>,

@@ -67,6 +67,7 @@ pub struct Retry<B = DefaultBackoff, O = Unset, S = DefaultSleeper, Z = ThreadSl
     /// Set for a named policy: whether its callable has been declared.
     pub(crate) declared: Option<Arc<Declared>>,
     /// The per-call hook of [`on_retry`](Retry::on_retry).
+    #[allow(clippy::struct_field_names, reason = "named after the method that sets it, `Retry::on_retry`")]
     pub(crate) on_retry: Option<OnRetry>,
 }
 
@@ -169,6 +170,7 @@ impl<B, O, S, Z> Retry<B, O, S, Z> {
     }
 
     /// The name hooks and metrics give calls of this policy (default `"<block>"`).
+    #[must_use]
     pub fn name(mut self, name: impl Into<CallableName>) -> Self {
         self.name = name.into();
         self.declared = declared_for(&self.name);
@@ -176,6 +178,7 @@ impl<B, O, S, Z> Retry<B, O, S, Z> {
     }
 
     /// Draw jitter from a fixed seed, so that every call waits the same schedule.
+    #[must_use]
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = Some(seed);
         self
@@ -209,6 +212,7 @@ impl<B, O, S, Z> Retry<B, O, S, Z> {
     /// assert_eq!(result.unwrap_err().to_string(), "down (2)", "one retry, then the budget said no");
     /// # Ok::<(), retry_core::ConfigError>(())
     /// ```
+    #[must_use]
     pub fn budget(mut self, budget: impl Into<SharedBudget>) -> Self {
         self.budget = Some(budget.into());
         self
@@ -240,6 +244,7 @@ impl<B, O, S, Z> Retry<B, O, S, Z> {
     /// ]);
     /// # Ok::<(), retry_core::ConfigError>(())
     /// ```
+    #[must_use]
     pub fn on_retry(mut self, hook: impl Fn(&RetryDetails<'_>) + Send + Sync + 'static) -> Self {
         self.on_retry = Some(Arc::new(hook));
         self
@@ -343,7 +348,7 @@ impl<B: fmt::Debug, O, S, Z> fmt::Debug for Retry<B, O, S, Z> {
             .field("seed", &self.seed)
             .field("budget", &self.budget)
             .field("on_retry", &self.on_retry.as_ref().map(|_| "<hook>"))
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 

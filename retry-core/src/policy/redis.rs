@@ -58,6 +58,13 @@ impl<B: Backoff, O, S, Z> Retry<B, O, S, Z> {
     /// assert!(result.is_err());
     /// assert_eq!((calls, dropped), (3, 3));
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// The last error `op` returned, unchanged: one `on` rejects, at once, or the
+    /// one the policy gives up on (attempts used up, the deadline too near for
+    /// the next wait, the retry budget empty). While retrying is switched off,
+    /// the first one.
     pub fn call_with_retry<T, E, M>(&self, mut op: impl FnMut() -> Result<T, E>, fail: impl FnMut(&E)) -> Result<T, E>
     where
         O: RetryOn<E, M>,
@@ -68,6 +75,13 @@ impl<B: Backoff, O, S, Z> Retry<B, O, S, Z> {
     }
 
     /// The async form of [`call_with_retry`](Self::call_with_retry); `fail` may be async.
+    ///
+    /// # Errors
+    ///
+    /// The last error `op` returned, unchanged: one `on` rejects, at once, or the
+    /// one the policy gives up on (attempts used up, the deadline too near for
+    /// the next wait, the retry budget empty). While retrying is switched off,
+    /// the first one.
     pub async fn call_with_retry_async<T, E, M>(
         &self,
         mut op: impl AsyncFnMut() -> Result<T, E>,

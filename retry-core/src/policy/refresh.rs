@@ -31,6 +31,13 @@ impl<B: Backoff, O, S, Z> Retry<B, O, S, Z> {
     /// assert_eq!(result.unwrap(), "10.0.0.2");
     /// assert_eq!(refreshes, 1);
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// The last error `op` returned, unchanged: one `on` rejects, or one the retry
+    /// budget refuses a retry for, at once; or, after `refreshes` refreshes, the
+    /// one the last cycle gives up on (attempts used up, the deadline too near
+    /// for the next wait). While retrying is switched off, the first one.
     pub fn call_with_refresh<T, E, M>(
         &self,
         refreshes: u32,
@@ -70,6 +77,13 @@ impl<B: Backoff, O, S, Z> Retry<B, O, S, Z> {
     /// assert_eq!(refreshes, 1);
     /// # }
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// The last error `op` returned, unchanged: one `on` rejects, or one the retry
+    /// budget refuses a retry for, at once; or, after `refreshes` refreshes, the
+    /// one the last cycle gives up on (attempts used up, the deadline too near
+    /// for the next wait). While retrying is switched off, the first one.
     pub async fn call_with_refresh_async<T, E, M>(
         &self,
         refreshes: u32,

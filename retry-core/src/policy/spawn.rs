@@ -54,6 +54,13 @@ impl<B: Backoff, O, S, Z> Retry<B, O, S, Z> {
     /// # Ok(())
     /// # }
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// The last error `op` returned, unchanged: one `on` rejects, at once, or the
+    /// one the policy gives up on (attempts used up, the deadline too near for
+    /// the next wait, the retry budget empty). While retrying is switched off,
+    /// the first one.
     pub async fn call_async_fn<T, E, M, F, Fut>(&self, op: F) -> Result<T, E>
     where
         F: FnMut(Attempt) -> Fut,
@@ -99,6 +106,13 @@ impl<B: Backoff, O, S, Z> Retry<B, O, S, Z> {
     /// # Ok(())
     /// # }
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// The last error `op` returned, unchanged: one `on` rejects, at once, or the
+    /// one the policy gives up on (attempts used up, the deadline too near for
+    /// the next wait, the retry budget empty). While retrying is switched off,
+    /// the first one.
     pub async fn call_with_retry_async_fn<T, E, M, F, Fut, G, GFut>(&self, mut op: F, fail: G) -> Result<T, E>
     where
         F: FnMut() -> Fut,
@@ -148,6 +162,13 @@ impl<B: Backoff, O, S, Z> Retry<B, O, S, Z> {
     /// # Ok(())
     /// # }
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// The last error `op` returned, unchanged: one `on` rejects, or one the retry
+    /// budget refuses a retry for, at once; or, after `refreshes` refreshes, the
+    /// one the last cycle gives up on (attempts used up, the deadline too near
+    /// for the next wait). While retrying is switched off, the first one.
     pub async fn call_with_refresh_async_fn<T, E, M, F, Fut, R, RFut>(
         &self,
         refreshes: u32,

@@ -23,6 +23,7 @@ use std::io::{Error, ErrorKind};
 /// assert!(is_transient_io_kind(ErrorKind::TimedOut));
 /// assert!(!is_transient_io_kind(ErrorKind::PermissionDenied));
 /// ```
+#[must_use]
 pub fn is_transient_io_kind(kind: ErrorKind) -> bool {
     matches!(
         kind,
@@ -62,6 +63,7 @@ pub fn is_transient_io_kind(kind: ErrorKind) -> bool {
 ///
 /// As `on`: `#[retry(on = retry_core::predicates::is_transient_io_error)]`, or
 /// `Retry::default().on(is_transient_io_error)`.
+#[must_use]
 pub fn is_transient_io_error(error: &Error) -> bool {
     has_transient_io_error(error)
 }

@@ -70,6 +70,7 @@ use redis::{ErrorKind, RedisError, ServerErrorKind};
 /// ```
 ///
 /// As `on`: `#[retry(on = retry_core::predicates::redis::is_transient_redis_error)]`.
+#[must_use]
 pub fn is_transient_redis_error(error: &RedisError) -> bool {
     error.is_connection_dropped()
         || error.is_connection_refusal()
@@ -99,6 +100,7 @@ pub fn is_transient_redis_error(error: &RedisError) -> bool {
 /// let no_script = RedisError::from((ErrorKind::Server(ServerErrorKind::NoScript), "no script"));
 /// assert!(!is_failover_error(&no_script));
 /// ```
+#[must_use]
 pub fn is_failover_error(error: &RedisError) -> bool {
     is_transient_redis_error(error)
         || matches!(
@@ -127,6 +129,7 @@ pub fn is_failover_error(error: &RedisError) -> bool {
 ///
 /// As `on` of a function that is not idempotent:
 /// `#[retry(on = retry_core::predicates::redis::is_unapplied_redis_error)]`.
+#[must_use]
 pub fn is_unapplied_redis_error(error: &RedisError) -> bool {
     crate::redis::applied(error) == Some(crate::idempotency::Applied::No)
 }

@@ -83,6 +83,7 @@ use std::time::{Duration, SystemTime};
 /// assert!(!is_retryable_status(StatusCode::NOT_FOUND));
 /// assert!(!is_retryable_status(StatusCode::NOT_IMPLEMENTED));
 /// ```
+#[must_use]
 pub fn is_retryable_status(status: StatusCode) -> bool {
     match status {
         StatusCode::REQUEST_TIMEOUT | StatusCode::TOO_MANY_REQUESTS => true,
@@ -118,6 +119,7 @@ pub fn is_retryable_status(status: StatusCode) -> bool {
 /// # Ok(())
 /// # }
 /// ```
+#[must_use]
 pub fn is_transient_reqwest_error(error: &reqwest::Error) -> bool {
     if let Some(status) = error.status() {
         return is_retryable_status(status);
@@ -176,6 +178,7 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 /// assert_eq!(parse_retry_after("soon", now), None);
 /// assert_eq!(parse_retry_after("-5", now), None);
 /// ```
+#[must_use]
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     super::retry_after::parse(value, now)
 }
@@ -201,11 +204,13 @@ pub struct StatusError {
 
 impl StatusError {
     /// An error status, and the wait the server asked for, if any.
+    #[must_use]
     pub fn new(status: StatusCode, retry_after: Option<Duration>) -> Self {
         Self { status, retry_after, url: None }
     }
 
     /// The status of a response, if it is an error, with its `Retry-After`.
+    #[must_use]
     pub fn from_response(response: &reqwest::Response) -> Option<Self> {
         let status = response.status();
         (status.is_client_error() || status.is_server_error()).then(|| Self {
@@ -216,21 +221,25 @@ impl StatusError {
     }
 
     /// The status.
+    #[must_use]
     pub fn status(&self) -> StatusCode {
         self.status
     }
 
     /// The wait `Retry-After` asked for.
+    #[must_use]
     pub fn retry_after(&self) -> Option<Duration> {
         self.retry_after
     }
 
     /// The URL that answered, for responses checked by [`check_status`].
+    #[must_use]
     pub fn url(&self) -> Option<&str> {
         self.url.as_deref()
     }
 
     /// Whether the status is worth retrying ([`is_retryable_status`]).
+    #[must_use]
     pub fn is_retryable(&self) -> bool {
         is_retryable_status(self.status)
     }
@@ -250,6 +259,7 @@ impl StatusError {
     /// assert_eq!(StatusError::new(StatusCode::BAD_GATEWAY, None).applied(), Some(Applied::Maybe));
     /// assert_eq!(StatusError::new(StatusCode::NOT_FOUND, None).applied(), None);
     /// ```
+    #[must_use]
     pub fn applied(&self) -> Option<Applied> {
         match (self.status, self.retry_after) {
             (StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE, Some(_)) => Some(Applied::No),
@@ -260,6 +270,7 @@ impl StatusError {
 
     /// [`Decision::RetryAfter`] for a retryable status with `Retry-After`,
     /// [`Decision::Retry`] for one without, [`Decision::Stop`] otherwise.
+    #[must_use]
     pub fn decision(&self) -> Decision {
         match (self.is_retryable(), self.retry_after) {
             (false, _) => Decision::Stop,
@@ -381,6 +392,7 @@ impl Error for HttpError {
 /// let gone = HttpError::from(StatusError::new(StatusCode::NOT_FOUND, None));
 /// assert_eq!(retry_after_or_transient(&gone), Decision::Stop);
 /// ```
+#[must_use]
 pub fn retry_after_or_transient(error: &HttpError) -> Decision {
     match error {
         HttpError::Transport(error) => is_transient_reqwest_error(error).into(),
@@ -409,6 +421,7 @@ pub fn retry_after_or_transient(error: &HttpError) -> Decision {
 /// ```
 ///
 /// [`is_connect`]: reqwest::Error::is_connect
+#[must_use]
 pub fn applied(error: &reqwest::Error) -> Option<Applied> {
     if let Some(status) = error.status() {
         return StatusError::new(status, None).applied();
@@ -439,6 +452,7 @@ pub fn applied(error: &reqwest::Error) -> Option<Applied> {
 /// let busy = HttpError::from(StatusError::new(StatusCode::SERVICE_UNAVAILABLE, Some(Duration::from_secs(1))));
 /// assert_eq!(decide_for(&busy, Idempotency::NotIdempotent), Decision::RetryAfter(Duration::from_secs(1)));
 /// ```
+#[must_use]
 pub fn decide_for(error: &HttpError, idempotency: Idempotency) -> Decision {
     match error {
         HttpError::Transport(error) => applied(error).is_some_and(|applied| applied.retry_safe(idempotency)).into(),
@@ -462,6 +476,7 @@ pub fn decide_for(error: &HttpError, idempotency: Idempotency) -> Decision {
 /// let timeout_at_the_gateway = HttpError::from(StatusError::new(StatusCode::GATEWAY_TIMEOUT, None));
 /// assert_eq!(retry_after_or_not_applied(&timeout_at_the_gateway), Decision::Stop);
 /// ```
+#[must_use]
 pub fn retry_after_or_not_applied(error: &HttpError) -> Decision {
     decide_for(error, Idempotency::NotIdempotent)
 }

@@ -16,13 +16,13 @@ pub(crate) fn parse(value: &str, now: SystemTime) -> Option<Duration> {
 
 /// `Sun, 06 Nov 1994 08:49:37 GMT` to seconds since the Unix epoch.
 pub(crate) fn parse_imf_fixdate(value: &str) -> Option<u64> {
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     let mut parts = value.split(' ');
     let (weekday, day, month, year, time, zone) =
         (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
     if parts.next().is_some() || zone != "GMT" || !weekday.ends_with(',') || day.len() != 2 || year.len() != 4 {
         return None;
     }
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     let month = MONTHS.iter().position(|m| *m == month)? as u64 + 1;
     let number = |s: &str| -> Option<u64> { s.bytes().all(|b| b.is_ascii_digit()).then(|| s.parse().ok()).flatten() };
     let (day, year) = (number(day)?, number(year)?);

@@ -33,6 +33,7 @@ use std::io;
 /// let wrong_type = RedisError::from((ErrorKind::Server(ServerErrorKind::ResponseError), "WRONGTYPE"));
 /// assert_eq!(applied(&wrong_type), None);
 /// ```
+#[must_use]
 pub fn applied(error: &RedisError) -> Option<Applied> {
     if super::MayHaveBeenApplied::find(error).is_some() {
         return Some(Applied::Maybe);

@@ -224,7 +224,9 @@ static INDEX: [u8; SLOTS] = {
         while index[slot] != 0 {
             slot = (slot + 1) & (SLOTS - 1);
         }
-        index[slot] = (command + 1) as u8;
+        #[allow(clippy::cast_possible_truncation, reason = "fewer than 255 commands, as a test checks")]
+        let entry = (command + 1) as u8;
+        index[slot] = entry;
         command += 1;
     }
     index

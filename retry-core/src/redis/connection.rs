@@ -139,23 +139,27 @@ impl<B, O, S> RetryingConnection<B, O, S> {
     /// let mut marked = con.idempotent();
     /// # let _ = &mut marked; Ok::<(), redis::RedisError>(())
     /// ```
+    #[must_use]
     pub fn idempotent(&self) -> Self {
         RetryingConnection { shared: Arc::clone(&self.shared), mark: Some(Idempotency::Idempotent), cached: None }
     }
 
     /// A handle whose commands count as not idempotent: a failure that may have
     /// been applied is never retried, even for `SET`.
+    #[must_use]
     pub fn not_idempotent(&self) -> Self {
         RetryingConnection { shared: Arc::clone(&self.shared), mark: Some(Idempotency::NotIdempotent), cached: None }
     }
 
     /// The policy.
+    #[must_use]
     pub fn policy(&self) -> &Retry<B, O, S> {
         &self.shared.policy
     }
 
     /// How many connections were made so far: 1 after the first command, one
     /// more after each reconnect.
+    #[must_use]
     pub fn connects(&self) -> u32 {
         self.shared.connects.load(Ordering::Relaxed)
     }

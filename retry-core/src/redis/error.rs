@@ -39,27 +39,32 @@ pub struct MayHaveBeenApplied {
 impl MayHaveBeenApplied {
     /// The `RedisError` that says `last` ended a call of `attempts` attempts, one
     /// of which failed with `earlier`, a failure that may have been applied.
+    #[must_use]
     pub fn wrap(earlier: RedisError, last: RedisError, attempts: u32) -> RedisError {
         let kind = io_kind(&last).unwrap_or(io::ErrorKind::Other);
         RedisError::from(io::Error::new(kind, MayHaveBeenApplied { earlier, last, attempts }))
     }
 
     /// The details inside an error the connection returned, if it is one.
+    #[must_use]
     pub fn find(error: &RedisError) -> Option<&MayHaveBeenApplied> {
         inner(error)
     }
 
     /// The earlier failure that may have been applied.
+    #[must_use]
     pub fn earlier(&self) -> &RedisError {
         &self.earlier
     }
 
     /// The failure that ended the call.
+    #[must_use]
     pub fn last(&self) -> &RedisError {
         &self.last
     }
 
     /// Attempts made in all.
+    #[must_use]
     pub fn attempts(&self) -> u32 {
         self.attempts
     }
@@ -144,6 +149,7 @@ fn inner<T: error::Error + 'static>(error: &RedisError) -> Option<&T> {
 /// assert!(may_have_been_applied(&RedisError::from(io::Error::from(io::ErrorKind::TimedOut))));
 /// assert!(!may_have_been_applied(&RedisError::from(io::Error::from(io::ErrorKind::ConnectionRefused))));
 /// ```
+#[must_use]
 pub fn may_have_been_applied(error: &RedisError) -> bool {
     super::applied(error) == Some(Applied::Maybe)
 }

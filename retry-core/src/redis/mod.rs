@@ -74,6 +74,7 @@ use ::redis::RedisError;
 /// assert!(is_retryable(&RedisError::from((ErrorKind::Server(ServerErrorKind::ReadOnly), "demoted"))));
 /// assert!(!is_retryable(&RedisError::from((ErrorKind::Server(ServerErrorKind::NoScript), "no script"))));
 /// ```
+#[must_use]
 pub fn is_retryable(error: &RedisError) -> bool {
     applied(error).is_some()
 }

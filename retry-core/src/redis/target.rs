@@ -50,6 +50,7 @@ const RESPONSE_TIMEOUT: Duration = Duration::from_millis(500);
 impl Target {
     /// One server. No refresh cycles: a reconnect before each retry is all a
     /// restart needs.
+    #[must_use]
     pub fn standalone(client: Client) -> Self {
         Target::of(Kind::Standalone(client), 0)
     }
@@ -99,6 +100,11 @@ impl Target {
     /// reply whatever the command; the policy retries instead, and only what is
     /// safe. `MOVED` replies still make redis-rs re-read the slots. Three refresh
     /// cycles by default, as valkey's `cluster_error_retry_attempts`.
+    ///
+    /// # Errors
+    ///
+    /// The error of [`ClusterClientBuilder::build`], which connects to nothing:
+    /// initial nodes that do not parse, or that differ in password or username.
     pub fn cluster(builder: ClusterClientBuilder) -> RedisResult<Self> {
         Ok(Target::of(Kind::Cluster(Box::new(builder.retries(0).build()?)), 3))
     }
@@ -116,6 +122,7 @@ impl Target {
     /// let target = Target::standalone(client).timeouts(Some(Duration::from_millis(200)), Some(Duration::from_secs(2)));
     /// # Ok::<(), redis::RedisError>(())
     /// ```
+    #[must_use]
     pub fn timeouts(self, connect: Option<Duration>, response: Option<Duration>) -> Self {
         Target { connect_timeout: connect, response_timeout: response, ..self }
     }
@@ -125,11 +132,13 @@ impl Target {
     /// asks the sentinels again, reads the cluster's topology again) and a new
     /// cycle of the policy begins. valkey's `cluster_error_retry_attempts`: `n`
     /// cycles after the first, so `0` means one cycle and no refresh.
+    #[must_use]
     pub fn refreshes(self, n: u32) -> Self {
         Target { refreshes: n, ..self }
     }
 
     /// The refresh cycles after the first (see [`refreshes`](Self::refreshes)).
+    #[must_use]
     pub fn max_refreshes(&self) -> u32 {
         self.refreshes
     }

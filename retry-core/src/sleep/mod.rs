@@ -97,15 +97,14 @@ pub(crate) fn finish<F: Future<Output = ()>>(mut sleep: Pin<&mut Option<F>>) -> 
 
 /// One poll of [`finish`], for hand-written futures (the tower layer's).
 pub(crate) fn poll_wait<F: Future<Output = ()>>(sleep: Pin<&mut Option<F>>, cx: &mut Context<'_>) -> Poll<()> {
-    match sleep.as_pin_mut() {
-        Some(sleep) => sleep.poll(cx),
-        None => {
-            #[cfg(feature = "tokio")]
-            std::task::ready!(::tokio::task::coop::poll_proceed(cx)).made_progress();
-            #[cfg(not(feature = "tokio"))]
-            let _ = cx;
-            Poll::Ready(())
-        }
+    if let Some(sleep) = sleep.as_pin_mut() {
+        sleep.poll(cx)
+    } else {
+        #[cfg(feature = "tokio")]
+        std::task::ready!(::tokio::task::coop::poll_proceed(cx)).made_progress();
+        #[cfg(not(feature = "tokio"))]
+        let _ = cx;
+        Poll::Ready(())
     }
 }
 

@@ -89,28 +89,33 @@ impl TestMode {
     /// # Panics
     ///
     /// If `attempts` is 0: a call always makes at least one attempt.
+    #[must_use]
     pub const fn new(attempts: u32) -> Self {
         assert!(attempts > 0, "TestMode needs at least 1 attempt");
         Self { attempts, cap: false }
     }
 
     /// Only lower a policy's attempts to this number, never raise them.
+    #[must_use]
     pub const fn capped(self) -> Self {
         Self { cap: true, ..self }
     }
 
     /// The attempts given.
+    #[must_use]
     pub const fn attempts(&self) -> u32 {
         self.attempts
     }
 
     /// Whether this mode caps rather than replaces.
+    #[must_use]
     pub const fn is_capped(&self) -> bool {
         self.cap
     }
 
     /// The attempts a policy configured with `configured` makes in this mode.
     #[inline]
+    #[must_use]
     pub fn effective_attempts(&self, configured: Option<u32>) -> Option<u32> {
         match configured {
             Some(configured) if self.cap => Some(configured.min(self.attempts)),
@@ -123,6 +128,7 @@ impl TestMode {
     }
 
     #[inline]
+    #[allow(clippy::cast_possible_truncation, reason = "the low 32 bits are the attempts, as `pack` puts them")]
     fn unpack(word: u64) -> Option<Self> {
         (word >> 63 == 1).then_some(Self { attempts: word as u32, cap: (word >> 32) & 1 == 1 })
     }
@@ -193,6 +199,7 @@ pub fn testing() -> Option<TestMode> {
 }
 
 /// Whether testing mode is on for the current thread or task.
+#[must_use]
 pub fn is_testing() -> bool {
     testing().is_some()
 }

@@ -8,6 +8,10 @@ use std::task::{Context, Poll};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Overrides {
     pub(crate) active: Option<bool>,
+    #[allow(
+        clippy::option_option,
+        reason = "`None`: left as the outer scopes set it; `Some(None)`: turned off; layered with `Option::or`"
+    )]
     pub(crate) testing: Option<Option<TestMode>>,
 }
 

@@ -67,6 +67,7 @@ pub enum Pushback {
 /// assert_eq!(pushback_of(Some("-1")), Pushback::DoNotRetry);
 /// assert_eq!(pushback_of(None), Pushback::None);
 /// ```
+#[must_use]
 pub fn pushback_of(value: Option<&str>) -> Pushback {
     match value {
         None => Pushback::None,
@@ -97,6 +98,8 @@ pub fn pushback_of(value: Option<&str>) -> Pushback {
 /// assert_eq!(grpc::decide(grpc::UNAVAILABLE, Pushback::DoNotRetry, Idempotent), Decision::Stop);
 /// assert_eq!(grpc::decide(0, Pushback::None, Idempotent), Decision::Stop, "OK");
 /// ```
+#[must_use]
+#[allow(clippy::match_same_arms, reason = "the first arm says that a do-not-retry pushback wins over any code")]
 pub fn decide(code: i32, pushback: Pushback, idempotency: Idempotency) -> Decision {
     match (code, pushback) {
         (_, Pushback::DoNotRetry) => Decision::Stop,
@@ -209,7 +212,7 @@ mod tests {
         if let Some(ms) = pushback {
             response = response.header(PUSHBACK, ms);
         }
-        Ok(response.body(()).unwrap())
+        response.body(()).map_err(std::io::Error::other)
     }
 
     #[test]

@@ -75,6 +75,7 @@ pub fn idempotency<B>(request: &Request<B>) -> Idempotency {
 /// assert!(is_idempotent_method(&Method::PUT));
 /// assert!(!is_idempotent_method(&Method::PATCH));
 /// ```
+#[must_use]
 pub fn is_idempotent_method(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE | Method::PUT | Method::DELETE)
 }
@@ -94,6 +95,7 @@ pub fn is_idempotent_method(method: &Method) -> bool {
 /// assert_eq!(status_applied(StatusCode::GATEWAY_TIMEOUT, wait), Some(Applied::Maybe));
 /// assert_eq!(status_applied(StatusCode::INTERNAL_SERVER_ERROR, None), None);
 /// ```
+#[must_use]
 pub fn status_applied(status: StatusCode, retry_after: Option<Duration>) -> Option<Applied> {
     match status {
         StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE if retry_after.is_some() => Some(Applied::No),
@@ -342,6 +344,7 @@ pub fn clone_request<B: Clone>(request: &Request<B>) -> Option<Request<B>> {
 mod tests {
     use super::*;
 
+    #[allow(clippy::unnecessary_wraps, reason = "the classifier is given the outcome as a `Result`")]
     fn outcome(status: u16, retry_after: Option<&str>) -> Result<Response<()>, std::io::Error> {
         let mut response = Response::builder().status(status);
         if let Some(value) = retry_after {

@@ -116,6 +116,10 @@ pub trait Classify<Req, Res, Err> {
     /// let busy = http::Response::builder().status(503).header("set-cookie", "id=1").body(()).unwrap();
     /// assert_eq!(format!("{:?}", Show(&Ok(busy))), "HTTP 503 Service Unavailable");
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// An error of the formatter `f`, passed on.
     fn describe(&self, outcome: &Result<Res, Err>, f: &mut fmt::Formatter<'_>) -> fmt::Result
     where
         Res: fmt::Debug,
@@ -149,8 +153,12 @@ pub trait Classify<Req, Res, Err> {
     /// of which, before the last, may have been applied ([`applied`](Self::applied)):
     /// marked so that the caller can tell. The default hands it back unchanged;
     /// the HTTP and gRPC classifiers put an `EarlierAttemptMayHaveBeenApplied`
-    /// (`tower::http`, feature `http`) in a response's extensions. An error is the inner service's own type, and
-    /// comes back unchanged.
+    /// (`tower::http`, feature `http`) in a response's extensions.
+    ///
+    /// # Errors
+    ///
+    /// `outcome`'s error, when it is one, unchanged: it is the inner service's
+    /// own type.
     fn mark_earlier_applied(&self, outcome: Result<Res, Err>, attempts: u32) -> Result<Res, Err> {
         let _ = attempts;
         outcome
@@ -246,6 +254,7 @@ impl<'a> Failure<'a> {
     }
 
     /// What the classifier decided.
+    #[must_use]
     pub fn decision(&self) -> Decision {
         self.decision
     }
@@ -305,7 +314,7 @@ impl<P: fmt::Debug, C, K> fmt::Debug for RetryLayer<P, C, K> {
         f.debug_struct("RetryLayer")
             .field("policy", &self.policy)
             .field("classify", &std::any::type_name::<C>())
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -390,7 +399,7 @@ pub struct RetryService<Svc, P, C, K = ByClone> {
 
 impl<Svc: fmt::Debug, P: fmt::Debug, C, K> fmt::Debug for RetryService<Svc, P, C, K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RetryService").field("inner", &self.inner).field("policy", &self.policy).finish()
+        f.debug_struct("RetryService").field("inner", &self.inner).field("policy", &self.policy).finish_non_exhaustive()
     }
 }
 
