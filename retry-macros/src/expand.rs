@@ -167,18 +167,24 @@ impl<'a> Expansion<'a> {
         );
         let new_policy = self.policy(quote!(()));
         let (budget, attempts) = (self.budget(), self.attempts_item());
+        let arms = quote! {
+            #k::__private::Run::Attempt => {
+                #[allow(clippy::redundant_closure_call)]
+                let #outcome: #ret = (|| { #fake #attempt })();
+                #k::__private::Ran::Attempt(#outcome)
+            }
+            #state => #state.with_policy(#new_policy),
+        };
+        // The closure is spanned at the body's `{`, a span of the user's code:
+        // rustc names a variable the body moves out of a closure only when the
+        // closure is not from a macro ("cannot move out of `message`, a captured
+        // variable in an `FnMut` closure", not "out of value").
+        let runner = quote_spanned!(self.func.block.brace_token.span.open()=> |#run| match #run { #arms });
         quote! {
             #budget
             #attempts
             static #declared: #k::__private::Declared = #k::__private::Declared::new();
-            let mut #run = #k::__private::runner(|#run| match #run {
-                #k::__private::Run::Attempt => {
-                    #[allow(clippy::redundant_closure_call)]
-                    let #outcome: #ret = (|| { #fake #attempt })();
-                    #k::__private::Ran::Attempt(#outcome)
-                }
-                #state => #state.with_policy(#new_policy),
-            });
+            let mut #run = #k::__private::runner(#runner);
             let #outcome = #run(#k::__private::Run::Attempt).into_attempt();
             match #into_result {
                 #success,

@@ -294,9 +294,9 @@ impl<R, E> Ran<R, E> {
 
 /// Hands the closure of a sync annotated function through, declared `FnMut`
 /// where it is written: it gets its argument's type, and a body that moves an
-/// argument out gets "cannot move out of value, a captured variable in an `FnMut`
-/// closure", with labels on the argument and the use, instead of an error about
-/// a call to the closure.
+/// argument out gets "cannot move out of `arg`, a captured variable in an `FnMut`
+/// closure" (the closure has the span of the body's `{`), with labels on the
+/// argument and the use, instead of an error about a call to the closure.
 #[inline(always)]
 pub fn runner<R, E, F: FnMut(Run<'_, E>) -> Ran<R, E>>(run: F) -> F {
     run
